@@ -1,0 +1,13 @@
+/* The completion engine: finish a vCPU's pending exit by re-entering
+ * KVM_RUN with immediate_exit set and every signal blocked. */
+#ifndef KC_COMPLETE_H
+#define KC_COMPLETE_H
+
+#include "vcpu.h"
+
+/* Finish v's pending exit, if any, before `why` (a request name for the
+ * log). Returns 0, or -1 with errno set to the completing KVM_RUN's error.
+ * Never runs beside the vCPU's own KVM_RUN or another completion. */
+int kc_complete(struct kc_vcpu *v, int fd, const char *why);
+
+#endif

@@ -1,0 +1,156 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+
+#include "log.h"
+#include "settings.h"
+
+static int put_str(char *buf, int size, int pos, const char *s)
+{
+	while (*s && pos < size - 1)
+		buf[pos++] = *s++;
+	return pos;
+}
+
+static int put_num(char *buf, int size, int pos, uintmax_t v, unsigned base,
+		   int negative)
+{
+	char tmp[24];
+	int n = 0;
+
+	do {
+		tmp[n++] = "0123456789abcdef"[v % base];
+		v /= base;
+	} while (v);
+	if (negative)
+		tmp[n++] = '-';
+	while (n && pos < size - 1)
+		buf[pos++] = tmp[--n];
+	return pos;
+}
+
+int kc_format(char *buf, int size, const char *fmt, va_list ap)
+{
+	int pos = 0;
+
+	for (; *fmt && pos < size - 1; fmt++) {
+		int longs = 0, sized = 0;
+		intmax_t sv;
+
+		if (*fmt != '%') {
+			buf[pos++] = *fmt;
+			continue;
+		}
+		fmt++;
+		while (*fmt == 'l') {
+			longs++;
+			fmt++;
+		}
+		if (*fmt == 'z') {
+			sized = 1;
+			fmt++;
+		}
+		switch (*fmt) {
+		case 's': {
+			const char *s = va_arg(ap, const char *);
+			pos = put_str(buf, size, pos, s ? s : "(null)");
+			break;
+		}
+		case 'c':
+			buf[pos++] = (char)va_arg(ap, int);
+			break;
+		case 'd':
+			sv = longs ? va_arg(ap, long) : va_arg(ap, int);
+			pos = put_num(buf, size, pos,
+				      sv < 0 ? -(uintmax_t)sv : (uintmax_t)sv, 10, sv < 0);
+			break;
+		case 'u':
+		case 'x':
+			pos = put_num(buf, size, pos,
+				      sized ? va_arg(ap, size_t) :
+				      longs ? va_arg(ap, unsigned long) :
+					      va_arg(ap, unsigned int),
+				      *fmt == 'x' ? 16 : 10, 0);
+			break;
+		case 'p':
+			pos = put_str(buf, size, pos, "0x");
+			pos = put_num(buf, size, pos,
+				      (uintptr_t)va_arg(ap, void *), 16, 0);
+			break;
+		case '%':
+			buf[pos++] = '%';
+			break;
+		default: /* not supported: show it rather than guess */
+			pos = put_str(buf, size, pos, "%?");
+			if (!*fmt)
+				fmt--;
+			break;
+		}
+	}
+	buf[pos] = '\0';
+	return pos;
+}
+
+/* -1: not opened yet. Opened on the first line, never on a hot path. */
+static atomic_int log_fd = -1;
+
+static int open_log_fd(void)
+{
+	const char *path = kc_settings()->log_file;
+	int fd, expected = -1;
+
+	if (!path)
+		return STDERR_FILENO;
+	/* O_NOFOLLOW: a log path that is a symlink is refused, so the
+	 * library cannot be steered into appending to another file. */
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
+		  O_NOCTTY, 0600);
+	if (fd < 0) {
+		static const char msg[] =
+			"libkvmcompl: cannot open KVMCOMPL_LOG_FILE (symlinks are refused); logging to stderr\n";
+		(void)!write(STDERR_FILENO, msg, sizeof msg - 1);
+		fd = STDERR_FILENO;
+	}
+	if (!atomic_compare_exchange_strong(&log_fd, &expected, fd)) {
+		if (fd != STDERR_FILENO)
+			syscall(SYS_close, fd); /* lost the race */
+		fd = expected;
+	}
+	return fd;
+}
+
+static const char *const level_tags[] = {
+	[KC_LOG_OFF] = "", [KC_LOG_ERROR] = "error", [KC_LOG_WARN] = "warning",
+	[KC_LOG_INFO] = "info", [KC_LOG_DEBUG] = "debug",
+};
+
+void kc_log(enum kc_level level, const char *fmt, ...)
+{
+	char line[512];
+	int saved_errno = errno, n, fd;
+	va_list ap;
+
+	if (level == KC_LOG_OFF || level > kc_settings()->log_level)
+		return;
+	n = put_str(line, sizeof line, 0, "libkvmcompl[");
+	n = put_num(line, sizeof line, n, (uintmax_t)getpid(), 10, 0);
+	n = put_str(line, sizeof line, n, "]: ");
+	n = put_str(line, sizeof line, n, level_tags[level]);
+	n = put_str(line, sizeof line, n, ": ");
+	va_start(ap, fmt);
+	n += kc_format(line + n, (int)sizeof line - n - 1, fmt, ap);
+	va_end(ap);
+	line[n++] = '\n';
+
+	fd = atomic_load(&log_fd);
+	if (fd < 0)
+		fd = open_log_fd();
+	(void)!write(fd, line, (size_t)n);
+	errno = saved_errno;
+}

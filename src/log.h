@@ -1,0 +1,26 @@
+/* Logging that allocates nothing and is safe in a signal handler: every line
+ * is formatted on the stack and written with one write(2). */
+#ifndef KC_LOG_H
+#define KC_LOG_H
+
+#include <stdatomic.h>
+
+enum kc_level { KC_LOG_OFF, KC_LOG_ERROR, KC_LOG_WARN, KC_LOG_INFO, KC_LOG_DEBUG };
+
+/* Supports %s %c %d %u %x %ld %lu %lx %zu %p and %%. */
+void kc_log(enum kc_level level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Format into buf (always NUL-terminated); returns the length written. */
+int kc_format(char *buf, int size, const char *fmt, __builtin_va_list ap);
+
+/* Logs the first time this call site is reached, then stays quiet. */
+#define kc_log_once(level, ...)                                              \
+	do {                                                                 \
+		static atomic_flag kc_once_ = ATOMIC_FLAG_INIT;              \
+		if (!atomic_flag_test_and_set_explicit(&kc_once_,            \
+						       memory_order_relaxed)) \
+			kc_log(level, __VA_ARGS__);                          \
+	} while (0)
+
+#endif

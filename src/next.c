@@ -1,0 +1,92 @@
+#include "config.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+
+#include "log.h"
+#include "next.h"
+
+_Atomic(void *) kc_next_fn[KC_NEXT_COUNT];
+
+/* Raw system calls, used while dlsym is running (it may allocate, and an
+ * allocator may call back into us) or if dlsym finds nothing usable. */
+static int raw_ioctl(int fd, KC_IOCTL_REQ_T req, ...)
+{
+	va_list ap;
+	void *arg;
+
+	va_start(ap, req);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	return (int)syscall(SYS_ioctl, fd, (unsigned long)(unsigned int)req, arg);
+}
+
+static int raw_close(int fd) { return (int)syscall(SYS_close, fd); }
+static int raw_dup(int fd) { return (int)syscall(SYS_dup, fd); }
+static int raw_dup2(int fd, int fd2)
+{
+	if (fd == fd2) /* dup2's own rule, which dup3 does not have */
+		return syscall(SYS_fcntl, fd, F_GETFD) < 0 ? -1 : fd;
+	return (int)syscall(SYS_dup3, fd, fd2, 0);
+}
+static int raw_dup3(int fd, int fd2, int flags)
+{
+	return (int)syscall(SYS_dup3, fd, fd2, flags);
+}
+static int raw_fcntl(int fd, int cmd, ...)
+{
+	va_list ap;
+	void *arg;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	return (int)syscall(SYS_fcntl, fd, cmd, arg);
+}
+
+static const struct {
+	const char *name;
+	void *raw;
+} table[KC_NEXT_COUNT] = {
+	[KC_NEXT_IOCTL] = { "ioctl", (void *)raw_ioctl },
+	[KC_NEXT_IOCTL_TIME64] = { "__ioctl_time64", (void *)raw_ioctl },
+	[KC_NEXT_CLOSE] = { "close", (void *)raw_close },
+	[KC_NEXT_DUP] = { "dup", (void *)raw_dup },
+	[KC_NEXT_DUP2] = { "dup2", (void *)raw_dup2 },
+	[KC_NEXT_DUP3] = { "dup3", (void *)raw_dup3 },
+	[KC_NEXT_FCNTL] = { "fcntl", (void *)raw_fcntl },
+	[KC_NEXT_FCNTL64] = { "fcntl64", (void *)raw_fcntl },
+};
+
+static _Thread_local int resolving;
+
+void *kc_next_resolve(enum kc_next_id id)
+{
+	Dl_info found, mine;
+	void *f;
+	int saved_errno = errno;
+
+	if (resolving) /* re-entered from inside dlsym */
+		return table[id].raw;
+	resolving = 1;
+	f = dlsym(RTLD_NEXT, table[id].name);
+	/* NULL, or a definition inside this very library (loaded twice, or
+	 * linked oddly): calling it would loop, so use the system call. */
+	if (f && dladdr(f, &found) && dladdr((void *)kc_next_resolve, &mine) &&
+	    found.dli_fbase == mine.dli_fbase)
+		f = NULL;
+	resolving = 0;
+	if (!f) {
+		kc_log_once(KC_LOG_ERROR, "dlsym(RTLD_NEXT) found no usable %s; using the raw system call",
+			    table[id].name);
+		f = table[id].raw;
+	}
+	atomic_store_explicit(&kc_next_fn[id], f, memory_order_relaxed);
+	errno = saved_errno;
+	return f;
+}

@@ -1,0 +1,114 @@
+/* x86 rules. Source: shared/docs/kernel-rules.md, x86 part; each completion
+ * is a vcpu->arch.complete_userspace_io callback in arch/x86/kvm. */
+#include "config.h"
+
+#include "compat.h"
+#include "rules.h"
+
+/* x86 uses the generic _IOC layout (asm-generic/ioctl.h): 2 direction bits
+ * at 30, 14 size bits at 16. Written out so the table builds on any host. */
+#define X86_IOC(dir, nr, size) \
+	(((unsigned int)(dir) << 30) | ((unsigned int)(size) << 16) | \
+	 (0xAEu << 8) | (unsigned int)(nr))
+#define X86_IO(nr) X86_IOC(0, nr, 0)
+#define X86_IOW(nr, size) X86_IOC(1, nr, size)
+#define X86_IOR(nr, size) X86_IOC(2, nr, size)
+#define X86_IOWR(nr, size) X86_IOC(3, nr, size)
+
+static const struct kc_exit_rule x86_exits[] = {
+	/* x86.c complete_fast_pio_in/out, complete_emulated_pio (string I/O) */
+	{ KVM_EXIT_IO, KC_SUB_ANY, 0, "IO", "complete_fast_pio_in/out, complete_emulated_pio" },
+	/* x86.c complete_emulated_mmio: writes too, a split write owes its second half */
+	{ KVM_EXIT_MMIO, KC_SUB_ANY, 0, "MMIO", "complete_emulated_mmio" },
+	{ KVM_EXIT_X86_RDMSR, KC_SUB_ANY, 0, "X86_RDMSR", "complete_fast_rdmsr, complete_emulated_rdmsr" },
+	{ KVM_EXIT_X86_WRMSR, KC_SUB_ANY, 0, "X86_WRMSR", "complete_fast_msr_access" },
+	{ KVM_EXIT_HYPERCALL, KC_SUB_ANY, 0, "HYPERCALL", "complete_hypercall_exit" },
+	{ KVM_EXIT_XEN, KC_SUB_ANY, 0, "XEN", "xen.c kvm_xen_hypercall_complete_userspace" },
+	/* SYNIC and SYNDBG exits have no completion */
+	{ KVM_EXIT_HYPERV, KC_SUB_HYPERV_TYPE, KVM_EXIT_HYPERV_HCALL, "HYPERV(HCALL)",
+	  "hyperv.c kvm_hv_hypercall_complete_userspace" },
+	{ KVM_EXIT_TDX, KC_SUB_ANY, 0, "TDX", "tdx.c tdx_complete_*" },
+	{ KVM_EXIT_SNP_REQ_CERTS, KC_SUB_ANY, 0, "SNP_REQ_CERTS", "sev.c snp_complete_req_certs" },
+	/* VMX needs nothing, SVM (6.16+) does; the two cannot be told apart
+	 * cheaply, so flag conservatively (complete_userspace_buslock). */
+	{ KVM_EXIT_X86_BUS_LOCK, KC_SUB_ANY, 0, "X86_BUS_LOCK", "complete_userspace_buslock" },
+};
+
+static const struct kc_request x86_requests[] = {
+	{ X86_IOR(0x81, 0x90), KC_REQ_TRIGGER, "KVM_GET_REGS" },
+	{ X86_IOW(0x82, 0x90), KC_REQ_TRIGGER, "KVM_SET_REGS" },
+	{ X86_IOR(0x83, 0x138), KC_REQ_TRIGGER, "KVM_GET_SREGS" },
+	{ X86_IOW(0x84, 0x138), KC_REQ_TRIGGER, "KVM_SET_SREGS" },
+	{ X86_IOWR(0x88, 0x8), KC_REQ_TRIGGER, "KVM_GET_MSRS" },
+	{ X86_IOW(0x89, 0x8), KC_REQ_TRIGGER, "KVM_SET_MSRS" },
+	{ X86_IOR(0x8c, 0x1a0), KC_REQ_TRIGGER, "KVM_GET_FPU" },
+	{ X86_IOW(0x8d, 0x1a0), KC_REQ_TRIGGER, "KVM_SET_FPU" },
+	{ X86_IOR(0x8e, 0x400), KC_REQ_TRIGGER, "KVM_GET_LAPIC" },
+	{ X86_IOW(0x8f, 0x400), KC_REQ_TRIGGER, "KVM_SET_LAPIC" },
+	{ X86_IOR(0x98, 0x4), KC_REQ_TRIGGER, "KVM_GET_MP_STATE" },
+	{ X86_IOW(0x99, 0x4), KC_REQ_TRIGGER, "KVM_SET_MP_STATE" },
+	{ X86_IOR(0x9f, 0x40), KC_REQ_TRIGGER, "KVM_GET_VCPU_EVENTS" },
+	{ X86_IOW(0xa0, 0x40), KC_REQ_TRIGGER, "KVM_SET_VCPU_EVENTS" },
+	{ X86_IOR(0xa1, 0x80), KC_REQ_TRIGGER, "KVM_GET_DEBUGREGS" },
+	{ X86_IOW(0xa2, 0x80), KC_REQ_TRIGGER, "KVM_SET_DEBUGREGS" },
+	{ X86_IOR(0xa4, 0x1000), KC_REQ_TRIGGER, "KVM_GET_XSAVE" },
+	{ X86_IOW(0xa5, 0x1000), KC_REQ_TRIGGER, "KVM_SET_XSAVE" },
+	{ X86_IOR(0xcf, 0x1000), KC_REQ_TRIGGER, "KVM_GET_XSAVE2" },
+	{ X86_IOR(0xa6, 0x188), KC_REQ_TRIGGER, "KVM_GET_XCRS" },
+	{ X86_IOW(0xa7, 0x188), KC_REQ_TRIGGER, "KVM_SET_XCRS" },
+	{ X86_IOW(0xab, 0x10), KC_REQ_TRIGGER, "KVM_GET_ONE_REG" },
+	{ X86_IOW(0xac, 0x10), KC_REQ_TRIGGER, "KVM_SET_ONE_REG" },
+	{ X86_IOWR(0xbe, 0x80), KC_REQ_TRIGGER, "KVM_GET_NESTED_STATE" },
+	{ X86_IOW(0xbf, 0x80), KC_REQ_TRIGGER, "KVM_SET_NESTED_STATE" },
+	{ X86_IOR(0xcc, 0x140), KC_REQ_TRIGGER, "KVM_GET_SREGS2" },
+	{ X86_IOW(0xcd, 0x140), KC_REQ_TRIGGER, "KVM_SET_SREGS2" },
+	{ X86_IOW(0xe1, 0x18), KC_REQ_TRIGGER, "KVM_SET_DEVICE_ATTR" },
+	{ X86_IOW(0xe2, 0x18), KC_REQ_TRIGGER, "KVM_GET_DEVICE_ATTR" },
+
+	/* Exit protocol or no guest state: a VMM may call these while
+	 * answering an exit (abi.md, "Exit-protocol ioctls are not triggers"). */
+	{ X86_IOWR(0x85, 0x18), KC_REQ_PROTOCOL, "KVM_TRANSLATE" },
+	{ X86_IOW(0x86, 0x4), KC_REQ_PROTOCOL, "KVM_INTERRUPT" },
+	{ X86_IO(0x9a), KC_REQ_PROTOCOL, "KVM_NMI" },
+	{ X86_IO(0xb7), KC_REQ_PROTOCOL, "KVM_SMI" },
+	{ X86_IOW(0x9e, 0x40), KC_REQ_PROTOCOL, "KVM_X86_SET_MCE" },
+	{ X86_IOW(0x8b, 0x4), KC_REQ_PROTOCOL, "KVM_SET_SIGNAL_MASK" },
+	{ X86_IOW(0x9b, 0x48), KC_REQ_PROTOCOL, "KVM_SET_GUEST_DEBUG" },
+	{ X86_IO(0xad), KC_REQ_PROTOCOL, "KVM_KVMCLOCK_CTRL" },
+	{ X86_IOWR(0xb0, 0x8), KC_REQ_PROTOCOL, "KVM_GET_REG_LIST" },
+	{ X86_IOW(0xe3, 0x18), KC_REQ_PROTOCOL, "KVM_HAS_DEVICE_ATTR" },
+	{ X86_IOWR(0xca, 0x48), KC_REQ_PROTOCOL, "KVM_XEN_VCPU_GET_ATTR" },
+	{ X86_IOW(0xcb, 0x48), KC_REQ_PROTOCOL, "KVM_XEN_VCPU_SET_ATTR" },
+	{ X86_IO(0xa2), KC_REQ_PROTOCOL, "KVM_SET_TSC_KHZ" },
+	{ X86_IO(0xa3), KC_REQ_PROTOCOL, "KVM_GET_TSC_KHZ" },
+	{ X86_IOWR(0x91, 0x8), KC_REQ_PROTOCOL, "KVM_GET_CPUID2" },
+	{ X86_IOW(0x90, 0x8), KC_REQ_PROTOCOL, "KVM_SET_CPUID2" },
+};
+
+const struct kc_arch_rules kc_rules_x86 = {
+	"x86", x86_exits, sizeof x86_exits / sizeof *x86_exits,
+	x86_requests, sizeof x86_requests / sizeof *x86_requests,
+};
+
+/* On an x86 build host, the written-out numbers must equal the kernel's. */
+#if defined(__x86_64__)
+_Static_assert(X86_IOR(0x81, 0x90) == KVM_GET_REGS, "GET_REGS");
+_Static_assert(X86_IOW(0x84, 0x138) == KVM_SET_SREGS, "SET_SREGS");
+_Static_assert(X86_IOWR(0x88, 0x8) == KVM_GET_MSRS, "GET_MSRS");
+_Static_assert(X86_IOR(0x8c, 0x1a0) == KVM_GET_FPU, "GET_FPU");
+_Static_assert(X86_IOR(0x8e, 0x400) == KVM_GET_LAPIC, "GET_LAPIC");
+_Static_assert(X86_IOR(0x98, 0x4) == KVM_GET_MP_STATE, "GET_MP_STATE");
+_Static_assert(X86_IOR(0x9f, 0x40) == KVM_GET_VCPU_EVENTS, "GET_VCPU_EVENTS");
+_Static_assert(X86_IOW(0xa2, 0x80) == KVM_SET_DEBUGREGS, "SET_DEBUGREGS");
+_Static_assert(X86_IOR(0xcf, 0x1000) == KVM_GET_XSAVE2, "GET_XSAVE2");
+_Static_assert(X86_IOW(0xa7, 0x188) == KVM_SET_XCRS, "SET_XCRS");
+_Static_assert(X86_IOW(0xab, 0x10) == KVM_GET_ONE_REG, "GET_ONE_REG");
+_Static_assert(X86_IOWR(0xbe, 0x80) == KVM_GET_NESTED_STATE, "GET_NESTED_STATE");
+_Static_assert(X86_IOR(0xcc, 0x140) == KVM_GET_SREGS2, "GET_SREGS2");
+_Static_assert(X86_IOW(0xe2, 0x18) == KVM_GET_DEVICE_ATTR, "GET_DEVICE_ATTR");
+_Static_assert(X86_IOWR(0x85, 0x18) == KVM_TRANSLATE, "TRANSLATE");
+_Static_assert(X86_IOW(0x9b, 0x48) == KVM_SET_GUEST_DEBUG, "SET_GUEST_DEBUG");
+_Static_assert(X86_IOWR(0xca, 0x48) == KVM_XEN_VCPU_GET_ATTR, "XEN_VCPU_GET_ATTR");
+_Static_assert(X86_IO(0xa2) == KVM_SET_TSC_KHZ, "SET_TSC_KHZ");
+_Static_assert(X86_IOWR(0x91, 0x8) == KVM_GET_CPUID2, "GET_CPUID2");
+#endif

@@ -1,0 +1,93 @@
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <stdatomic.h>
+
+#include "settings.h"
+
+static const char *const level_names[] = {
+	[KC_LOG_OFF] = "off", [KC_LOG_ERROR] = "error", [KC_LOG_WARN] = "warn",
+	[KC_LOG_INFO] = "info", [KC_LOG_DEBUG] = "debug",
+};
+
+unsigned kc_settings_parse(struct kc_settings *s,
+			   const char *(*get)(const char *name))
+{
+	unsigned bad = 0;
+	const char *v;
+
+	s->complete = true;
+	s->log_level = KC_LOG_WARN;
+	s->log_file = NULL;
+
+	v = get("KVMCOMPL_COMPLETE");
+	if (v && strcmp(v, "off") == 0)
+		s->complete = false;
+	else if (v && strcmp(v, "auto") != 0)
+		bad |= KC_BAD_COMPLETE;
+
+	v = get("KVMCOMPL_LOG");
+	if (v) {
+		unsigned i;
+		for (i = 0; i < sizeof level_names / sizeof *level_names; i++)
+			if (strcmp(v, level_names[i]) == 0)
+				break;
+		if (i < sizeof level_names / sizeof *level_names)
+			s->log_level = (enum kc_level)i;
+		else
+			bad |= KC_BAD_LOG;
+	}
+
+	v = get("KVMCOMPL_LOG_FILE");
+	if (v && *v)
+		s->log_file = v;
+	return bad;
+}
+
+static const char *env_get(const char *name)
+{
+#ifdef HAVE_SECURE_GETENV
+	return secure_getenv(name);
+#else
+	return getenv(name);
+#endif
+}
+
+/* Parsing is pure, so racing first callers may each parse; the first to
+ * publish wins and the others' identical copies are dropped. No lock, so a
+ * signal handler may be the first caller. */
+static struct kc_settings the_settings;
+static atomic_int settings_state; /* 0 unread, 1 being written, 2 ready */
+
+const struct kc_settings *kc_settings(void)
+{
+	static const struct kc_settings defaults = { true, KC_LOG_WARN, NULL };
+	static atomic_flag reported = ATOMIC_FLAG_INIT;
+	struct kc_settings s;
+	unsigned bad;
+	int expected = 0;
+
+	if (atomic_load_explicit(&settings_state, memory_order_acquire) == 2)
+		return &the_settings;
+
+	bad = kc_settings_parse(&s, env_get);
+	if (atomic_compare_exchange_strong(&settings_state, &expected, 1)) {
+		the_settings = s;
+		atomic_store_explicit(&settings_state, 2, memory_order_release);
+	} else if (atomic_load_explicit(&settings_state, memory_order_acquire) != 2) {
+		/* Another caller (perhaps the code this handler interrupted)
+		 * is publishing: use the defaults this once. */
+		return &defaults;
+	}
+
+	if (bad && !atomic_flag_test_and_set(&reported)) {
+		if (bad & KC_BAD_COMPLETE)
+			kc_log(KC_LOG_WARN, "KVMCOMPL_COMPLETE=%s not understood (auto|off); using auto",
+			       env_get("KVMCOMPL_COMPLETE"));
+		if (bad & KC_BAD_LOG)
+			kc_log(KC_LOG_WARN, "KVMCOMPL_LOG=%s not understood (off|error|warn|info|debug); using warn",
+			       env_get("KVMCOMPL_LOG"));
+	}
+	return &the_settings;
+}

@@ -1,0 +1,27 @@
+/* Keeping the fd table true: KVM fds are recorded when created or first
+ * met, copied on dup and forgotten on close. */
+#ifndef KC_TRACK_H
+#define KC_TRACK_H
+
+#include "fdtable.h"
+
+/* Record fd as kind (a vCPU gets its object and kvm_run mapping here).
+ * Returns the new entry, or 0 if it could not be recorded (logged). */
+uintptr_t kc_track(int fd, enum kc_fd_kind kind);
+
+/* Identify an fd met for the first time with a KVM request, through
+ * /proc/self/fd (so inherited and passed fds work). Returns its entry, or
+ * 0 for an fd that is not a KVM object (not cached: the number may later
+ * be reused by a KVM fd the library cannot see being made). */
+uintptr_t kc_track_identify(int fd);
+
+/* Classify a /proc/self/fd link target (exposed for unit tests). */
+enum kc_fd_kind kc_kind_from_link(const char *target);
+
+/* fd `to` now refers to what `from` refers to (dup, dup2, dup3, F_DUPFD). */
+void kc_track_copy(int from, int to);
+
+/* fd was closed. */
+void kc_track_forget(int fd);
+
+#endif

@@ -1,0 +1,194 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdint.h>
+#include <unistd.h>
+#include <sys/mman.h>
+
+#include "compat.h"
+#include "log.h"
+#include "next.h"
+#include "rules.h"
+#include "vcpu.h"
+
+/* Slots are allocated a page-sized chunk at a time and never returned to
+ * the allocator: a thread that looked an fd up just before its close may
+ * still touch the slot, and must find a valid (if released) object. */
+#define CHUNK 32
+static _Atomic(struct kc_vcpu *) all_slots;
+static atomic_long mmap_size;
+
+void kc_vcpu_set_mmap_size(long size)
+{
+	if (size > 0)
+		atomic_store_explicit(&mmap_size, size, memory_order_relaxed);
+}
+
+/* The VMM normally asked KVM_GET_VCPU_MMAP_SIZE already; if not, ask a
+ * /dev/kvm of our own once. Failing that, kvm_run fits in one page. */
+static size_t run_mapping_size(void)
+{
+	long size = atomic_load_explicit(&mmap_size, memory_order_relaxed);
+	int kvm;
+
+	if (size > 0)
+		return (size_t)size;
+	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (kvm >= 0) {
+		size = kc_sys_ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, NULL);
+		((kc_int_fn)kc_next(KC_NEXT_CLOSE))(kvm);
+	}
+	if (size <= 0)
+		return (size_t)sysconf(_SC_PAGESIZE);
+	kc_vcpu_set_mmap_size(size);
+	return (size_t)size;
+}
+
+static struct kc_vcpu *claim_slot(void)
+{
+	struct kc_vcpu *v, *chunk, *head;
+	_Bool yes;
+
+	for (v = atomic_load(&all_slots); v; v = v->next) {
+		yes = 1;
+		if (atomic_compare_exchange_strong(&v->free, &yes, 0))
+			return v;
+	}
+	chunk = mmap(NULL, CHUNK * sizeof *chunk, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (chunk == MAP_FAILED)
+		return NULL;
+	for (int i = 1; i < CHUNK; i++) {
+		atomic_init(&chunk[i].free, 1);
+		chunk[i].next = i + 1 < CHUNK ? &chunk[i + 1] : NULL;
+	}
+	chunk[0].next = &chunk[1];
+	head = atomic_load(&all_slots);
+	do
+		chunk[CHUNK - 1].next = head;
+	while (!atomic_compare_exchange_weak(&all_slots, &head, chunk));
+	return &chunk[0];
+}
+
+struct kc_vcpu *kc_vcpu_new(int fd)
+{
+	size_t size = run_mapping_size();
+	struct kvm_run *run;
+	struct kc_vcpu *v;
+
+	run = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (run == MAP_FAILED) {
+		kc_log_once(KC_LOG_ERROR, "cannot map kvm_run of vCPU fd %d (errno %d): this vCPU is passed through untouched",
+			    fd, errno);
+		return NULL;
+	}
+	v = claim_slot();
+	if (!v) {
+		munmap(run, size);
+		kc_log_once(KC_LOG_ERROR, "out of memory for vCPU fd %d: passed through untouched", fd);
+		return NULL;
+	}
+	v->run = run;
+	v->run_size = size;
+	atomic_store(&v->state, KC_IDLE);
+	atomic_store(&v->pending, 0);
+	atomic_store(&v->held, 0);
+	atomic_store_explicit(&v->refs, 1, memory_order_release);
+	return v;
+}
+
+int kc_vcpu_get(struct kc_vcpu *v)
+{
+	int n = atomic_load_explicit(&v->refs, memory_order_relaxed);
+
+	while (n > 0)
+		if (atomic_compare_exchange_weak_explicit(&v->refs, &n, n + 1,
+							  memory_order_acquire,
+							  memory_order_relaxed))
+			return 1;
+	return 0;
+}
+
+void kc_vcpu_put(struct kc_vcpu *v)
+{
+	if (atomic_fetch_sub_explicit(&v->refs, 1, memory_order_acq_rel) != 1)
+		return;
+	/* Last user: dropping the mapping lets the kernel free the vCPU. */
+	munmap(v->run, v->run_size);
+	v->run = NULL;
+	atomic_store_explicit(&v->free, 1, memory_order_release);
+}
+
+int kc_vcpu_live_count(void)
+{
+	int n = 0;
+
+	for (struct kc_vcpu *v = atomic_load(&all_slots); v; v = v->next)
+		n += !atomic_load(&v->free);
+	return n;
+}
+
+int kc_update_flag(struct kvm_run *run)
+{
+	if (kc_exit_rule(kc_rules, run)) {
+		run->flags |= KVM_RUN_NEEDS_COMPLETION;
+		return 1;
+	}
+	run->flags &= (__u16)~KVM_RUN_NEEDS_COMPLETION;
+	return 0;
+}
+
+/* Wait out a completion running on another thread; it is one immediate
+ * KVM_RUN with signals blocked, so this is short and cannot deadlock. */
+static void wait_briefly(unsigned *spins)
+{
+	if (++*spins < 1000) {
+#if defined(__x86_64__) || defined(__i386__)
+		__builtin_ia32_pause();
+#endif
+	} else
+		sched_yield();
+}
+
+int kc_vcpu_run(struct kc_vcpu *v, int fd, void *arg)
+{
+	struct kvm_run *run = v->run;
+	unsigned spins = 0;
+	int r, err, s;
+
+	for (;;) {
+		s = KC_IDLE;
+		if (atomic_compare_exchange_weak_explicit(&v->state, &s, KC_RUNNING,
+							  memory_order_acquire,
+							  memory_order_relaxed))
+			break;
+		/* Two KVM_RUNs on one vCPU at once: the kernel serialises them;
+		 * keep out of the way of the one already tracked. */
+		if (s == KC_RUNNING)
+			return kc_sys_ioctl(fd, KVM_RUN, arg);
+		if (s == KC_COMPLETING)
+			wait_briefly(&spins);
+	}
+
+	if (atomic_exchange_explicit(&v->held, 0, memory_order_acq_rel)) {
+		/* A completion already produced this exit: hand it over
+		 * without entering the kernel. */
+		atomic_store(&v->pending, kc_update_flag(run));
+		atomic_store_explicit(&v->state, KC_IDLE, memory_order_release);
+		return 0;
+	}
+
+	/* Entering KVM_RUN finishes whatever was pending. */
+	atomic_store_explicit(&v->pending, 0, memory_order_relaxed);
+	run->flags &= (__u16)~KVM_RUN_NEEDS_COMPLETION;
+	r = kc_sys_ioctl(fd, KVM_RUN, arg);
+	err = errno;
+	if (r == 0)
+		atomic_store_explicit(&v->pending, kc_update_flag(run),
+				      memory_order_relaxed);
+	atomic_store_explicit(&v->state, KC_IDLE, memory_order_release);
+	errno = err;
+	return r;
+}

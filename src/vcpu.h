@@ -1,0 +1,50 @@
+/* Per-vCPU state: the library's own kvm_run mapping, whether the last exit
+ * owes a completion, and the KVM_RUN wrapper that keeps the flag. */
+#ifndef KC_VCPU_H
+#define KC_VCPU_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <linux/kvm.h>
+
+enum kc_run_state {
+	KC_IDLE,       /* nobody is in KVM_RUN for this vCPU */
+	KC_RUNNING,    /* the VMM's KVM_RUN is in progress */
+	KC_COMPLETING, /* the library's completing KVM_RUN is in progress */
+};
+
+struct kc_vcpu {
+	/* One per fd-table entry plus one per caller using it right now; at
+	 * 0 the slot is released (kvm_run unmapped) and may be reused. */
+	atomic_int refs;
+	atomic_bool free;      /* slot available for kc_vcpu_new */
+	atomic_int state;      /* enum kc_run_state */
+	atomic_bool pending;   /* the last exit handed to the VMM owes a completion */
+	atomic_bool held;      /* a completion produced an exit not yet handed over */
+	struct kvm_run *run;   /* the library's own mapping */
+	size_t run_size;
+	struct kc_vcpu *next;  /* chain of all slots, never unlinked */
+};
+
+/* A new vCPU object for fd with its own kvm_run mapping and one reference
+ * (for the fd table), or NULL (logged) if the mapping fails. */
+struct kc_vcpu *kc_vcpu_new(int fd);
+
+/* Take a reference unless the object is already released. */
+int kc_vcpu_get(struct kc_vcpu *v);
+void kc_vcpu_put(struct kc_vcpu *v);
+
+/* Remember the size KVM_GET_VCPU_MMAP_SIZE reported. */
+void kc_vcpu_set_mmap_size(long size);
+
+/* The VMM's KVM_RUN on fd. */
+int kc_vcpu_run(struct kc_vcpu *v, int fd, void *arg);
+
+/* Set or clear KVM_RUN_NEEDS_COMPLETION in run->flags per the rules and
+ * return whether it is set; other bits are untouched. */
+int kc_update_flag(struct kvm_run *run);
+
+/* Number of live objects (for tests). */
+int kc_vcpu_live_count(void);
+
+#endif
