@@ -37,8 +37,11 @@
  *         kvmcompl_complete(vcpu_fd) (looked up with dlsym).
  * Same-VM scenarios:
  *   getset_in, getset_mmio  GET_REGS+SET_REGS of identical values while the
- *         read is pending: __set_regs makes the emulator reload its register
- *         cache, so the pending completion's result is lost (control).
+ *         read is pending: __set_regs sets emulate_regs_need_sync_from_vcpu,
+ *         the NO_DECODE re-emulation (x86_emulate_instruction) then drops the
+ *         emulator's register cache and the result is lost (control).  A
+ *         fast-PIO IN (SVM/VMX complete_fast_pio_in) keeps it: getset_in's
+ *         control is expected to report "did not reproduce" there.
  *   split_read, split_write  4-byte MMIO straddling two pages: the completion
  *         of the first half yields a NEW exit (complete_emulated_mmio), which
  *         the shim must hand to the next KVM_RUN with bit 15 set.

@@ -245,12 +245,12 @@ void vm_save(struct vm *vm, struct vcpu_state *st)
 		IOCTL_OK(vm->vcpu, KVM_GET_XCRS, &st->xcrs);
 	}
 	IOCTL_OK(vm->vcpu, KVM_GET_VCPU_EVENTS, &st->events);
-	st->msrs.hdr.nmsrs = sizeof(saved_msrs) / sizeof(saved_msrs[0]);
-	for (unsigned i = 0; i < st->msrs.hdr.nmsrs; i++)
+	st->msrs.nmsrs = sizeof(saved_msrs) / sizeof(saved_msrs[0]);
+	for (unsigned i = 0; i < st->msrs.nmsrs; i++)
 		st->msrs.e[i].index = saved_msrs[i];
 	n = ioctl(vm->vcpu, KVM_GET_MSRS, &st->msrs);
 	if (n < 0) die("KVM_GET_MSRS");
-	st->msrs.hdr.nmsrs = (uint32_t)n;
+	st->msrs.nmsrs = (uint32_t)n;
 	IOCTL_OK(vm->vcpu, KVM_GET_MP_STATE, &st->mp);
 	st->mem = malloc(MEM_SIZE);
 	if (!st->mem) die("malloc");
@@ -264,7 +264,7 @@ void vm_restore(struct vm *vm, const struct vcpu_state *st)
 	memcpy(vm->mem, st->mem, MEM_SIZE);
 	IOCTL_OK(vm->vcpu, KVM_SET_SREGS, &st->sregs);
 	n = ioctl(vm->vcpu, KVM_SET_MSRS, &st->msrs);
-	if (n != (int)st->msrs.hdr.nmsrs) die("KVM_SET_MSRS (set %d of %u)", n, st->msrs.hdr.nmsrs);
+	if (n != (int)st->msrs.nmsrs) die("KVM_SET_MSRS (set %d of %u)", n, st->msrs.nmsrs);
 	IOCTL_OK(vm->vcpu, KVM_SET_REGS, &st->regs);
 	if (st->have_xsave)
 		IOCTL_OK(vm->vcpu, KVM_SET_XSAVE, st->xsave);

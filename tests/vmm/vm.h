@@ -54,8 +54,9 @@ struct vcpu_state {
 	int have_xcrs;
 	struct kvm_xcrs xcrs;
 	struct kvm_vcpu_events events;
-	struct {
-		struct kvm_msrs hdr;
+	struct {   /* same layout as struct kvm_msrs with its entries */
+		uint32_t nmsrs;
+		uint32_t pad;
 		struct kvm_msr_entry e[MAX_SAVED_MSRS];
 	} msrs;
 	struct kvm_mp_state mp;

@@ -1,0 +1,18 @@
+/* Unit tests of the library's internals: rule tables, settings, fd table,
+ * log formatting. The real-KVM behaviour is tested in tests/vmm. */
+#include <stdlib.h>
+#include "unit.h"
+
+int main(void)
+{
+	SRunner *sr = srunner_create(rules_suite());
+	int failed;
+
+	srunner_add_suite(sr, settings_suite());
+	srunner_add_suite(sr, fdtable_suite());
+	srunner_add_suite(sr, log_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,173 @@
+#include <string.h>
+#include <linux/kvm.h>
+
+#include "compat.h"
+#include "rules.h"
+#include "vcpu.h"
+#include "unit.h"
+
+/* The full x86-64 numbers as written in shared/docs/kernel-rules.md. */
+static const struct { unsigned int req; const char *name; } doc_triggers[] = {
+	{ 0x8090ae81, "GET_REGS" }, { 0x4090ae82, "SET_REGS" },
+	{ 0x8138ae83, "GET_SREGS" }, { 0x4138ae84, "SET_SREGS" },
+	{ 0xc008ae88, "GET_MSRS" }, { 0x4008ae89, "SET_MSRS" },
+	{ 0x81a0ae8c, "GET_FPU" }, { 0x41a0ae8d, "SET_FPU" },
+	{ 0x8400ae8e, "GET_LAPIC" }, { 0x4400ae8f, "SET_LAPIC" },
+	{ 0x8004ae98, "GET_MP_STATE" }, { 0x4004ae99, "SET_MP_STATE" },
+	{ 0x8040ae9f, "GET_VCPU_EVENTS" }, { 0x4040aea0, "SET_VCPU_EVENTS" },
+	{ 0x8080aea1, "GET_DEBUGREGS" }, { 0x4080aea2, "SET_DEBUGREGS" },
+	{ 0x9000aea4, "GET_XSAVE" }, { 0x5000aea5, "SET_XSAVE" },
+	{ 0x9000aecf, "GET_XSAVE2" },
+	{ 0x8188aea6, "GET_XCRS" }, { 0x4188aea7, "SET_XCRS" },
+	{ 0x4010aeab, "GET_ONE_REG" }, { 0x4010aeac, "SET_ONE_REG" },
+	{ 0xc080aebe, "GET_NESTED_STATE" }, { 0x4080aebf, "SET_NESTED_STATE" },
+	{ 0x8140aecc, "GET_SREGS2" }, { 0x4140aecd, "SET_SREGS2" },
+	{ 0x4018aee1, "SET_DEVICE_ATTR" }, { 0x4018aee2, "GET_DEVICE_ATTR" },
+};
+
+START_TEST(every_documented_trigger_is_a_trigger)
+{
+	for (size_t i = 0; i < sizeof doc_triggers / sizeof *doc_triggers; i++)
+		ck_assert_msg(kc_request_class(&kc_rules_x86, doc_triggers[i].req) == KC_REQ_TRIGGER,
+			      "%s (%#x) is not a trigger", doc_triggers[i].name, doc_triggers[i].req);
+}
+END_TEST
+
+START_TEST(exit_protocol_ioctls_never_trigger)
+{
+	const unsigned int protocol[] = {
+		KVM_RUN, KVM_TRANSLATE, KVM_INTERRUPT, KVM_NMI, KVM_SMI,
+		KVM_X86_SET_MCE, KVM_SET_SIGNAL_MASK, KVM_SET_GUEST_DEBUG,
+		KVM_KVMCLOCK_CTRL, KVM_GET_REG_LIST, KVM_HAS_DEVICE_ATTR,
+		KVM_XEN_VCPU_GET_ATTR, KVM_XEN_VCPU_SET_ATTR, KVM_GET_TSC_KHZ,
+		KVM_SET_TSC_KHZ, KVM_GET_CPUID2, KVM_SET_CPUID2,
+	};
+	for (size_t i = 0; i < sizeof protocol / sizeof *protocol; i++)
+		ck_assert_msg(kc_request_class(&kc_rules_x86, protocol[i]) != KC_REQ_TRIGGER,
+			      "%#x triggers", protocol[i]);
+	ck_assert_int_eq(kc_request_class(&kc_rules_x86, KVM_RUN), KC_REQ_OTHER);
+}
+END_TEST
+
+START_TEST(colliding_numbers_are_told_apart_by_the_full_request)
+{
+	/* Same nr, other size or direction (kernel-rules.md). */
+	ck_assert_int_eq(kc_request_class(&kc_rules_x86, KVM_GET_PIT2), KC_REQ_OTHER);
+	ck_assert_int_eq(kc_request_class(&kc_rules_x86, KVM_SET_PIT2), KC_REQ_OTHER);
+	ck_assert_int_eq(kc_request_class(&kc_rules_x86, KVM_GET_VCPU_EVENTS), KC_REQ_TRIGGER);
+	ck_assert_int_eq(kc_request_class(&kc_rules_x86, KVM_SET_VCPU_EVENTS), KC_REQ_TRIGGER);
+	ck_assert_int_eq(kc_request_class(&kc_rules_x86, KVM_SET_TSC_KHZ), KC_REQ_PROTOCOL);
+	ck_assert_int_eq(kc_request_class(&kc_rules_x86, KVM_SET_DEBUGREGS), KC_REQ_TRIGGER);
+	/* Only the nr matches: not a trigger. */
+	ck_assert_int_eq(kc_request_class(&kc_rules_x86, 0xae81), KC_REQ_OTHER);
+	ck_assert_int_eq(kc_request_class(&kc_rules_x86, 0x8090ae00), KC_REQ_OTHER);
+	/* nr 0xac as SET_ONE_REG, another size (KVM_PPC_RTAS_DEFINE_TOKEN-like). */
+	ck_assert_int_eq(kc_request_class(&kc_rules_x86, 0x4080aeac), KC_REQ_OTHER);
+}
+END_TEST
+
+START_TEST(the_x86_numbers_match_this_hosts_headers)
+{
+#if defined(__x86_64__)
+	const unsigned int hdr[] = {
+		KVM_GET_REGS, KVM_SET_REGS, KVM_GET_SREGS, KVM_SET_SREGS,
+		KVM_GET_MSRS, KVM_SET_MSRS, KVM_GET_FPU, KVM_SET_FPU,
+		KVM_GET_LAPIC, KVM_SET_LAPIC, KVM_GET_MP_STATE, KVM_SET_MP_STATE,
+		KVM_GET_VCPU_EVENTS, KVM_SET_VCPU_EVENTS, KVM_GET_DEBUGREGS,
+		KVM_SET_DEBUGREGS, KVM_GET_XSAVE, KVM_SET_XSAVE, KVM_GET_XSAVE2,
+		KVM_GET_XCRS, KVM_SET_XCRS, KVM_GET_ONE_REG, KVM_SET_ONE_REG,
+		KVM_GET_NESTED_STATE, KVM_SET_NESTED_STATE, KVM_GET_SREGS2,
+		KVM_SET_SREGS2, KVM_SET_DEVICE_ATTR, KVM_GET_DEVICE_ATTR,
+	};
+	ck_assert_uint_eq(sizeof hdr / sizeof *hdr, sizeof doc_triggers / sizeof *doc_triggers);
+	for (size_t i = 0; i < sizeof hdr / sizeof *hdr; i++)
+		ck_assert_msg(hdr[i] == doc_triggers[i].req, "%s: header %#x, doc %#x",
+			      doc_triggers[i].name, hdr[i], doc_triggers[i].req);
+#endif
+}
+END_TEST
+
+static int needs(unsigned reason, unsigned sub)
+{
+	struct kvm_run run;
+
+	memset(&run, 0, sizeof run);
+	run.exit_reason = reason;
+	run.hyperv.type = sub;
+	return kc_exit_rule(&kc_rules_x86, &run) != NULL;
+}
+
+START_TEST(x86_completion_exits)
+{
+	const unsigned yes[] = {
+		KVM_EXIT_IO, KVM_EXIT_MMIO, KVM_EXIT_X86_RDMSR, KVM_EXIT_X86_WRMSR,
+		KVM_EXIT_HYPERCALL, KVM_EXIT_XEN, KVM_EXIT_TDX,
+		KVM_EXIT_SNP_REQ_CERTS, KVM_EXIT_X86_BUS_LOCK,
+	};
+	const unsigned no[] = {
+		KVM_EXIT_UNKNOWN, KVM_EXIT_EXCEPTION, KVM_EXIT_DEBUG, KVM_EXIT_HLT,
+		KVM_EXIT_IRQ_WINDOW_OPEN, KVM_EXIT_SHUTDOWN, KVM_EXIT_FAIL_ENTRY,
+		KVM_EXIT_INTR, KVM_EXIT_SET_TPR, KVM_EXIT_TPR_ACCESS, KVM_EXIT_NMI,
+		KVM_EXIT_INTERNAL_ERROR, KVM_EXIT_SYSTEM_EVENT, KVM_EXIT_IOAPIC_EOI,
+		KVM_EXIT_DIRTY_RING_FULL, KVM_EXIT_AP_RESET_HOLD, KVM_EXIT_NOTIFY,
+		KVM_EXIT_MEMORY_FAULT, KVM_EXIT_OSI, KVM_EXIT_PAPR_HCALL,
+		KVM_EXIT_RISCV_SBI, KVM_EXIT_LOONGARCH_IOCSR, 1000,
+	};
+	for (size_t i = 0; i < sizeof yes / sizeof *yes; i++)
+		ck_assert_msg(needs(yes[i], 0), "exit %u not flagged", yes[i]);
+	for (size_t i = 0; i < sizeof no / sizeof *no; i++)
+		ck_assert_msg(!needs(no[i], 0), "exit %u flagged", no[i]);
+}
+END_TEST
+
+START_TEST(hyperv_only_hypercalls)
+{
+	ck_assert(needs(KVM_EXIT_HYPERV, KVM_EXIT_HYPERV_HCALL));
+	ck_assert(!needs(KVM_EXIT_HYPERV, KVM_EXIT_HYPERV_SYNIC));
+	ck_assert(!needs(KVM_EXIT_HYPERV, 3 /* SYNDBG */));
+}
+END_TEST
+
+START_TEST(flag_update_keeps_other_bits)
+{
+	struct kvm_run run;
+
+	memset(&run, 0, sizeof run);
+	run.exit_reason = KVM_EXIT_IO;
+	run.flags = KVM_RUN_X86_SMM | KVM_RUN_X86_BUS_LOCK;
+	ck_assert_int_eq(kc_update_flag(&run), 1);
+	ck_assert_uint_eq(run.flags, KVM_RUN_NEEDS_COMPLETION | KVM_RUN_X86_SMM | KVM_RUN_X86_BUS_LOCK);
+	run.exit_reason = KVM_EXIT_HLT;
+	ck_assert_int_eq(kc_update_flag(&run), 0);
+	ck_assert_uint_eq(run.flags, KVM_RUN_X86_SMM | KVM_RUN_X86_BUS_LOCK);
+	ck_assert_uint_eq(KVM_RUN_NEEDS_COMPLETION, 1u << 15);
+	ck_assert_uint_eq(KVM_CAP_NEEDS_COMPLETION, 239);
+}
+END_TEST
+
+START_TEST(native_rules_are_x86_here)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	ck_assert_ptr_eq(kc_rules, &kc_rules_x86);
+#endif
+	ck_assert_str_eq(kc_request_name(&kc_rules_x86, KVM_GET_REGS), "KVM_GET_REGS");
+	ck_assert_ptr_null(kc_request_name(&kc_rules_x86, 0xdeadbeef));
+}
+END_TEST
+
+Suite *rules_suite(void)
+{
+	Suite *s = suite_create("rules");
+	TCase *tc = tcase_create("x86");
+
+	tcase_add_test(tc, every_documented_trigger_is_a_trigger);
+	tcase_add_test(tc, exit_protocol_ioctls_never_trigger);
+	tcase_add_test(tc, colliding_numbers_are_told_apart_by_the_full_request);
+	tcase_add_test(tc, the_x86_numbers_match_this_hosts_headers);
+	tcase_add_test(tc, x86_completion_exits);
+	tcase_add_test(tc, hyperv_only_hypercalls);
+	tcase_add_test(tc, flag_update_keeps_other_bits);
+	tcase_add_test(tc, native_rules_are_x86_here);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,100 @@
+#include <string.h>
+
+#include "settings.h"
+#include "track.h"
+#include "unit.h"
+
+static const char *const *env_now;
+
+static const char *fake_get(const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *const *e = env_now; e && *e; e++)
+		if (strncmp(*e, name, n) == 0 && (*e)[n] == '=')
+			return *e + n + 1;
+	return NULL;
+}
+
+static unsigned parse(struct kc_settings *s, const char *const *env)
+{
+	env_now = env;
+	return kc_settings_parse(s, fake_get);
+}
+
+START_TEST(defaults)
+{
+	struct kc_settings s;
+	const char *const env[] = { NULL };
+
+	ck_assert_uint_eq(parse(&s, env), 0);
+	ck_assert(s.complete);
+	ck_assert_int_eq(s.log_level, KC_LOG_WARN);
+	ck_assert_ptr_null(s.log_file);
+}
+END_TEST
+
+START_TEST(every_value)
+{
+	struct kc_settings s;
+	const char *const off[] = { "KVMCOMPL_COMPLETE=off", "KVMCOMPL_LOG=debug",
+				    "KVMCOMPL_LOG_FILE=/tmp/x.log", NULL };
+	const char *const on[] = { "KVMCOMPL_COMPLETE=auto", "KVMCOMPL_LOG=off", NULL };
+	const char *const levels[] = { "off", "error", "warn", "info", "debug" };
+
+	ck_assert_uint_eq(parse(&s, off), 0);
+	ck_assert(!s.complete);
+	ck_assert_int_eq(s.log_level, KC_LOG_DEBUG);
+	ck_assert_str_eq(s.log_file, "/tmp/x.log");
+	ck_assert_uint_eq(parse(&s, on), 0);
+	ck_assert(s.complete);
+	ck_assert_int_eq(s.log_level, KC_LOG_OFF);
+	for (int i = 0; i < 5; i++) {
+		char buf[64] = "KVMCOMPL_LOG=";
+		const char *const env[] = { strcat(buf, levels[i]), NULL };
+		ck_assert_uint_eq(parse(&s, env), 0);
+		ck_assert_int_eq(s.log_level, i);
+	}
+}
+END_TEST
+
+START_TEST(unknown_values_fall_back_to_defaults)
+{
+	struct kc_settings s;
+	const char *const env[] = { "KVMCOMPL_COMPLETE=yes", "KVMCOMPL_LOG=verbose",
+				    "KVMCOMPL_LOG_FILE=", NULL };
+
+	ck_assert_uint_eq(parse(&s, env), KC_BAD_COMPLETE | KC_BAD_LOG);
+	ck_assert(s.complete);
+	ck_assert_int_eq(s.log_level, KC_LOG_WARN);
+	ck_assert_ptr_null(s.log_file); /* empty means stderr */
+}
+END_TEST
+
+START_TEST(proc_link_names)
+{
+	ck_assert_int_eq(kc_kind_from_link("/dev/kvm"), KC_FD_SYSTEM);
+	ck_assert_int_eq(kc_kind_from_link("anon_inode:kvm-vm"), KC_FD_VM);
+	ck_assert_int_eq(kc_kind_from_link("anon_inode:kvm-vcpu:0"), KC_FD_VCPU);
+	ck_assert_int_eq(kc_kind_from_link("anon_inode:kvm-vcpu:17"), KC_FD_VCPU);
+	ck_assert_int_eq(kc_kind_from_link("anon_inode:kvm-vcpu-stats:0"), KC_FD_OTHER);
+	ck_assert_int_eq(kc_kind_from_link("anon_inode:kvm-vfio"), KC_FD_OTHER);
+	ck_assert_int_eq(kc_kind_from_link("anon_inode:[kvm-gmem]"), KC_FD_OTHER);
+	ck_assert_int_eq(kc_kind_from_link("pipe:[1234]"), KC_FD_UNKNOWN);
+	ck_assert_int_eq(kc_kind_from_link("/dev/kvmx"), KC_FD_UNKNOWN);
+	ck_assert_int_eq(kc_kind_from_link("anon_inode:kvm-vmx"), KC_FD_OTHER);
+}
+END_TEST
+
+Suite *settings_suite(void)
+{
+	Suite *s = suite_create("settings");
+	TCase *tc = tcase_create("parse");
+
+	tcase_add_test(tc, defaults);
+	tcase_add_test(tc, every_value);
+	tcase_add_test(tc, unknown_values_fall_back_to_defaults);
+	tcase_add_test(tc, proc_link_names);
+	suite_add_tcase(s, tc);
+	return s;
+}

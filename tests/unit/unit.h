@@ -1,0 +1,8 @@
+#ifndef KC_UNIT_H
+#define KC_UNIT_H
+#include <check.h>
+Suite *rules_suite(void);
+Suite *settings_suite(void);
+Suite *fdtable_suite(void);
+Suite *log_suite(void);
+#endif
