@@ -46,6 +46,8 @@
  *         of the first half yields a NEW exit (complete_emulated_mmio), which
  *         the shim must hand to the next KVM_RUN with bit 15 set.
  * Flag/capability/API scenarios: flags, cap, vmm_immediate_exit.
+ *   inherited  `in` on a VM and vCPU created with the raw system call, as
+ *         fds inherited across exec or passed over a socket would be.
  */
 #define _GNU_SOURCE
 #include "devices.h"
@@ -738,6 +740,13 @@ static void sc_split_read(void) { sc_split(0); }
 static void sc_split_write(void) { sc_split(1); }
 static void sc_complete_off(void) { sc_read_save_restore("complete_off", RD_IN, SR_COMPLETE_OFF); }
 static void sc_explicit_api(void) { sc_read_save_restore("explicit_api", RD_IN, SR_EXPLICIT); }
+/* The first VM's fds are made behind the shim's back, so it must identify
+ * the vCPU fd when it first meets it (inherited or passed fds). */
+static void sc_inherited(void)
+{
+	vm_raw_create = 1;
+	sc_read_save_restore("inherited", RD_IN, SR_PLAIN);
+}
 
 static const struct {
 	const char *name;
@@ -758,6 +767,7 @@ static const struct {
 	{ "vmm_immediate_exit", sc_vmm_immediate_exit },
 	{ "complete_off", sc_complete_off },
 	{ "explicit_api", sc_explicit_api },
+	{ "inherited", sc_inherited },
 };
 #define NSCEN (sizeof(scenarios) / sizeof(scenarios[0]))
 

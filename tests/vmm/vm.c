@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 void die(const char *fmt, ...)
@@ -28,6 +29,17 @@ void die(const char *fmt, ...)
 	if (ioctl((fd), (req), (arg)) < 0) die("%s", #req); \
 } while (0)
 
+int vm_raw_create;
+
+/* The raw system call bypasses any ioctl() interposer, as a VMM that
+ * inherits or receives its fds would (exec, SCM_RIGHTS). */
+static int create_ioctl(int fd, unsigned long req)
+{
+	if (vm_raw_create)
+		return (int)syscall(SYS_ioctl, fd, req, 0);
+	return ioctl(fd, req, 0);
+}
+
 int kvm_open(void)
 {
 	return open("/dev/kvm", O_RDWR | O_CLOEXEC);
@@ -43,7 +55,7 @@ static int vm_create_soft(struct vm *vm, int kvm, enum vm_mode mode, const char 
 	vm->kvm = kvm;
 	vm->fd = vm->vcpu = -1;
 	vm->mode = mode;
-	vm->fd = ioctl(kvm, KVM_CREATE_VM, 0);
+	vm->fd = create_ioctl(kvm, KVM_CREATE_VM);
 	if (vm->fd < 0) { *why = "KVM_CREATE_VM failed"; return -1; }
 	vm->mem = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -58,7 +70,7 @@ static int vm_create_soft(struct vm *vm, int kvm, enum vm_mode mode, const char 
 	}
 	/* Needed by VMX for real mode; harmless (or refused) elsewhere. */
 	(void)ioctl(vm->fd, KVM_SET_TSS_ADDR, 0xfffbd000ul);
-	vm->vcpu = ioctl(vm->fd, KVM_CREATE_VCPU, 0);
+	vm->vcpu = create_ioctl(vm->fd, KVM_CREATE_VCPU);
 	if (vm->vcpu < 0) { *why = "KVM_CREATE_VCPU failed"; return -1; }
 	sz = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (sz < (int)sizeof(struct kvm_run)) { *why = "KVM_GET_VCPU_MMAP_SIZE failed"; return -1; }

@@ -32,6 +32,9 @@
 
 enum vm_mode { MODE_REAL, MODE_LONG };
 
+/* Create VMs and vCPUs with the raw system call, unseen by an interposer. */
+extern int vm_raw_create;
+
 struct vm {
 	int kvm;            /* /dev/kvm fd (shared, not owned) */
 	int fd;             /* VM fd */
