@@ -46,6 +46,9 @@
  *         of the first half yields a NEW exit (complete_emulated_mmio), which
  *         the shim must hand to the next KVM_RUN with bit 15 set.
  * Flag/capability/API scenarios: flags, cap, vmm_immediate_exit.
+ *   other_thread  `mmio_read`, saved by a thread other than the vCPU's.
+ *   race  `in`, with two threads calling GET_REGS at once before the save:
+ *         the harness checks that the library completed exactly once.
  *   inherited  `in` on a VM and vCPU created with the raw system call, as
  *         fds inherited across exec or passed over a socket would be.
  */
@@ -54,6 +57,7 @@
 #include "vm.h"
 
 #include <dlfcn.h>
+#include <pthread.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -285,7 +289,46 @@ static void rd_observed(enum rd_kind k, struct vm *vm, char *buf, size_t len)
 	}
 }
 
-enum sr_variant { SR_PLAIN, SR_COMPLETE_OFF, SR_EXPLICIT };
+enum sr_variant { SR_PLAIN, SR_COMPLETE_OFF, SR_EXPLICIT, SR_OTHER_THREAD, SR_RACE };
+
+/* The cloud-hypervisor pattern: the vCPU thread (this one) has parked after
+ * the exit, and the VMM thread saves the state. */
+static void *save_restore_thread(void *vm)
+{
+	save_restore(vm);
+	return NULL;
+}
+
+/* Two threads read the registers of the pending vCPU at the same moment. */
+static pthread_barrier_t race_barrier;
+static void *get_regs_thread(void *vm)
+{
+	struct kvm_regs r;
+
+	pthread_barrier_wait(&race_barrier);
+	vm_get_regs(vm, &r);
+	return NULL;
+}
+
+static void save_restore_variant(struct vm *vm, enum sr_variant v)
+{
+	pthread_t t[2];
+
+	if (v == SR_OTHER_THREAD) {
+		if (pthread_create(&t[0], NULL, save_restore_thread, vm)) die("pthread_create");
+		pthread_join(t[0], NULL);
+		return;
+	}
+	if (v == SR_RACE) {
+		pthread_barrier_init(&race_barrier, NULL, 2);
+		for (int i = 0; i < 2; i++)
+			if (pthread_create(&t[i], NULL, get_regs_thread, vm)) die("pthread_create");
+		for (int i = 0; i < 2; i++)
+			pthread_join(t[i], NULL);
+		pthread_barrier_destroy(&race_barrier);
+	}
+	save_restore(vm);
+}
 
 static void explicit_api_extra(void);
 
@@ -354,7 +397,7 @@ static void sc_read_save_restore(const char *name, enum rd_kind k, enum sr_varia
 		check(f15 == 0, "bit 15 at the %s exit=%u expected 0 (no shim)", dev_of[k], f15);
 	}
 
-	save_restore(&vm);
+	save_restore_variant(&vm, v);
 	run_to_hlt(&vm);
 	rd_observed(k, &vm, obs, sizeof(obs));
 	rd_expected(k, 1, first, sizeof(first));
@@ -740,6 +783,8 @@ static void sc_split_read(void) { sc_split(0); }
 static void sc_split_write(void) { sc_split(1); }
 static void sc_complete_off(void) { sc_read_save_restore("complete_off", RD_IN, SR_COMPLETE_OFF); }
 static void sc_explicit_api(void) { sc_read_save_restore("explicit_api", RD_IN, SR_EXPLICIT); }
+static void sc_other_thread(void) { sc_read_save_restore("other_thread", RD_MMIO, SR_OTHER_THREAD); }
+static void sc_race(void) { sc_read_save_restore("race", RD_IN, SR_RACE); }
 /* The first VM's fds are made behind the shim's back, so it must identify
  * the vCPU fd when it first meets it (inherited or passed fds). */
 static void sc_inherited(void)
@@ -768,6 +813,8 @@ static const struct {
 	{ "complete_off", sc_complete_off },
 	{ "explicit_api", sc_explicit_api },
 	{ "inherited", sc_inherited },
+	{ "other_thread", sc_other_thread },
+	{ "race", sc_race },
 };
 #define NSCEN (sizeof(scenarios) / sizeof(scenarios[0]))
 
