@@ -39,8 +39,9 @@ extern "C" {
  * signal blocked.  Works with KVMCOMPL_COMPLETE=off.
  * Returns 0 when the work is done or nothing was pending, or when the
  * completion produced a new exit, which the next KVM_RUN returns.
- * Returns -1 with errno: EBADF (not a vCPU fd known to the library),
- * or the error of the completing KVM_RUN. */
+ * Returns -1 with errno: EBADF (not a vCPU fd), EBUSY (the vCPU's own
+ * KVM_RUN is in progress, which finishes the work itself), or the error of
+ * the completing KVM_RUN (the work is then still owed). */
 int kvmcompl_complete(int vcpu_fd);
 
 /* The library's version, e.g. "0.1.0". */

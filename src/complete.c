@@ -1,7 +1,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <pthread.h>
@@ -17,21 +16,44 @@
  * restore see whether the VMM wrote its own kick meanwhile. */
 #define KC_IE_MARK 0xc5
 
+/* Take the vCPU for a completion. Signals are already blocked here, so no
+ * handler of this thread can run while it holds the claim. */
 static int claim(struct kc_vcpu *v)
 {
-	unsigned spins = 0;
 	int s = KC_IDLE;
 
 	while (!atomic_compare_exchange_weak(&v->state, &s, KC_COMPLETING)) {
-		/* The VMM's own KVM_RUN is in flight: it finishes the work. */
+		/* The VMM's own KVM_RUN is in flight: the kernel finishes the
+		 * work there (or this thread's handler interrupted it). */
 		if (s == KC_RUNNING)
 			return 0;
-		/* Another thread is completing: wait, then find nothing pending. */
-		if (s == KC_COMPLETING && ++spins > 1000)
-			sched_yield();
+		/* Another thread is completing: wait, then find nothing left. */
+		kc_cpu_relax();
 		s = KC_IDLE;
 	}
 	return 1;
+}
+
+/* Enter KVM_RUN so that the kernel finishes the pending exit and returns
+ * EINTR at once: the completion runs before the immediate_exit check
+ * (x86.c kvm_arch_vcpu_ioctl_run), so no guest instruction runs. */
+static int run_immediate(struct kc_vcpu *v, int fd, int *err)
+{
+	struct kvm_run *run = v->run;
+	uint8_t mark = KC_IE_MARK, vmm_ie;
+	int r;
+
+	/* One atomic step: a kick written by another thread between a read
+	 * and a write would be lost. */
+	vmm_ie = __atomic_exchange_n(&run->immediate_exit, KC_IE_MARK, __ATOMIC_SEQ_CST);
+	r = kc_sys_ioctl(v->own_fd >= 0 ? v->own_fd : fd, KVM_RUN, NULL);
+	*err = errno;
+	/* Give the VMM its value back unless it wrote one meanwhile (a kick):
+	 * then its value stands. */
+	if (!__atomic_compare_exchange_n(&run->immediate_exit, &mark, vmm_ie, 0,
+					 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST) && r == 0)
+		kc_log(KC_LOG_DEBUG, "the VMM wrote immediate_exit during a completion");
+	return r;
 }
 
 int kc_complete(struct kc_vcpu *v, int fd, const char *why)
@@ -39,39 +61,28 @@ int kc_complete(struct kc_vcpu *v, int fd, const char *why)
 	struct kvm_run *run = v->run;
 	sigset_t all, old;
 	unsigned reason;
-	uint8_t mark = KC_IE_MARK, vmm_ie;
-	int r, err, ret = 0;
+	int r, err = 0, ret = 0;
 
-	if (!atomic_load(&v->pending) || !claim(v))
+	if (!atomic_load(&v->pending))
 		return 0;
-	/* Checked again under the claim: another thread may have finished it,
-	 * and an exit the VMM has not received yet must not be completed. */
-	if (!atomic_load(&v->pending) || atomic_load(&v->held)) {
-		atomic_store(&v->state, KC_IDLE);
-		return 0;
-	}
-
-	/* No handler may run in this thread while immediate_exit is ours. */
+	/* No handler may run in this thread while it holds the vCPU. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
+	if (!claim(v)) {
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		errno = EBUSY;
+		return -1;
+	}
+	/* Checked again under the claim: another thread may have finished it,
+	 * and an exit the VMM has not received yet must not be completed. */
+	if (!atomic_load(&v->pending) || atomic_load(&v->held))
+		goto out;
+
 	reason = run->exit_reason;
-	vmm_ie = __atomic_load_n(&run->immediate_exit, __ATOMIC_RELAXED);
-	__atomic_store_n(&run->immediate_exit, KC_IE_MARK, __ATOMIC_RELAXED);
-
-	/* The kernel runs the pending completion before it looks at
-	 * immediate_exit (x86.c kvm_arch_vcpu_ioctl_run), so no guest
-	 * instruction runs. */
-	r = kc_sys_ioctl(fd, KVM_RUN, NULL);
-	err = errno;
-
-	/* Give the VMM its value back unless it wrote one meanwhile (a kick
-	 * from another thread): then its value stands. */
-	__atomic_compare_exchange_n(&run->immediate_exit, &mark, vmm_ie, 0,
-				    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
-	atomic_store(&v->pending, 0);
-
+	r = run_immediate(v, fd, &err);
 	if (r < 0 && err == EINTR) {
 		/* The VMM now sees what a KVM_RUN returning EINTR leaves. */
+		atomic_store(&v->pending, 0);
 		run->flags &= (__u16)~KVM_RUN_NEEDS_COMPLETION;
 		run->exit_reason = KVM_EXIT_INTR;
 		kc_log(KC_LOG_DEBUG, "completed exit %u of vCPU fd %d before %s",
@@ -79,18 +90,23 @@ int kc_complete(struct kc_vcpu *v, int fd, const char *why)
 	} else if (r == 0) {
 		/* A split MMIO access, string I/O or SEV-ES/TDX continuation:
 		 * the kernel reported the next part. Keep it for the VMM. */
+		atomic_store(&v->pending, 0);
 		atomic_store(&v->held, 1);
 		kc_update_flag(run);
 		kc_log(KC_LOG_WARN, "completing exit %u of vCPU fd %d before %s produced a new exit %u; the next KVM_RUN returns it (state read now is mid-instruction)",
 		       reason, fd, why, run->exit_reason);
 	} else {
+		/* Still owed as far as anyone can tell: keep the mark and the
+		 * flag, so the next state ioctl tries again. */
 		kc_log_once(KC_LOG_ERROR, "completing KVM_RUN of vCPU fd %d before %s failed (errno %d); the VMM's ioctl is performed anyway",
 			    fd, why, err);
 		ret = -1;
 	}
-
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+out:
+	/* Released before the mask is restored: a handler that runs then
+	 * finds the vCPU free. */
 	atomic_store(&v->state, KC_IDLE);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	errno = err;
 	return ret;
 }

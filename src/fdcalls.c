@@ -28,6 +28,34 @@ KC_EXPORT int close(int fd)
 	return ((kc_int_fn)kc_next(KC_NEXT_CLOSE))(fd);
 }
 
+#ifdef HAVE_CLOSE_RANGE
+KC_EXPORT int close_range(unsigned int first, unsigned int last, int flags)
+{
+	int r = ((kc_close_range_fn)kc_next(KC_NEXT_CLOSE_RANGE))(first, last, flags);
+	int err = errno;
+
+	/* CLOSE_RANGE_CLOEXEC (4) only marks them; nothing is closed yet. */
+	if (r == 0 && !(flags & 4)) {
+		kc_track_forget_range(first, last);
+		errno = err;
+	}
+	return r;
+}
+#endif
+
+#ifdef HAVE_CLOSEFROM
+KC_EXPORT void closefrom(int lowfd)
+{
+	int err;
+
+	((kc_closefrom_fn)kc_next(KC_NEXT_CLOSEFROM))(lowfd);
+	err = errno;
+	if (lowfd >= 0)
+		kc_track_forget_range((unsigned int)lowfd, 0x7fffffffu);
+	errno = err;
+}
+#endif
+
 static int copied(int from, int to)
 {
 	int err = errno;

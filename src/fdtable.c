@@ -86,6 +86,34 @@ uintptr_t kc_fd_swap(int fd, uintptr_t e)
 					memory_order_acq_rel);
 }
 
+int kc_fd_next(unsigned int from, unsigned int to)
+{
+	if (to > 0x7fffffffu)
+		to = 0x7fffffffu;
+	for (unsigned int u = from; u <= to;) {
+		slot_t *mid = atomic_load_explicit(&top[u >> (LEAF_BITS + MID_BITS)],
+						   memory_order_acquire);
+		_Atomic uintptr_t *leaf;
+
+		if (!mid) { /* next top slot */
+			u = ((u >> (LEAF_BITS + MID_BITS)) + 1) << (LEAF_BITS + MID_BITS);
+			continue;
+		}
+		leaf = atomic_load_explicit(&mid[(u >> LEAF_BITS) & (MID_SIZE - 1)],
+					    memory_order_acquire);
+		if (!leaf) { /* next leaf */
+			u = ((u >> LEAF_BITS) + 1) << LEAF_BITS;
+			continue;
+		}
+		if (atomic_load_explicit(&leaf[u & (LEAF_SIZE - 1)], memory_order_acquire))
+			return (int)u;
+		if (u == to)
+			break;
+		u++;
+	}
+	return -1;
+}
+
 void kc_fd_reset_for_tests(void)
 {
 	for (unsigned i = 0; i < TOP_SIZE; i++) {

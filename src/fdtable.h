@@ -35,6 +35,10 @@ uintptr_t kc_fd_get(int fd);
 uintptr_t kc_fd_swap(int fd, uintptr_t e);
 #define KC_FD_SET_FAILED (~(uintptr_t)0)
 
+/* The lowest fd in [from, to] with an entry, or -1: skips empty pages, so
+ * a sweep over a huge range costs only what is stored. */
+int kc_fd_next(unsigned int from, unsigned int to);
+
 /* Forget every entry (test helper and fork of a fresh table). */
 void kc_fd_reset_for_tests(void);
 

@@ -4,7 +4,9 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <string.h>
 #include <sys/ioctl.h>
 
 #include "compat.h"
@@ -25,9 +27,20 @@ static int check_extension(int fd, unsigned int req, void *arg)
 {
 	int r = kc_sys_ioctl(fd, req, arg);
 
-	if (r == 0 && (unsigned long)arg == KVM_CAP_NEEDS_COMPLETION)
+	/* Only where this build knows the architecture's exits. */
+	if (r == 0 && (unsigned long)arg == KVM_CAP_NEEDS_COMPLETION &&
+	    kc_rules->n_exits > 0)
 		return 1;
 	return r;
+}
+
+/* Record a new fd made by a successful call, keeping the call's errno. */
+static void track_new(int fd, enum kc_fd_kind kind)
+{
+	int saved_errno = errno;
+
+	kc_track(fd, kind);
+	errno = saved_errno;
 }
 
 static int system_ioctl(int fd, unsigned int req, void *arg)
@@ -40,7 +53,7 @@ static int system_ioctl(int fd, unsigned int req, void *arg)
 	case KVM_CREATE_VM:
 		r = kc_sys_ioctl(fd, req, arg);
 		if (r >= 0)
-			kc_track(r, KC_FD_VM);
+			track_new(r, KC_FD_VM);
 		return r;
 	case KVM_GET_VCPU_MMAP_SIZE:
 		r = kc_sys_ioctl(fd, req, arg);
@@ -60,13 +73,13 @@ static int vm_ioctl(int fd, unsigned int req, void *arg)
 	case KVM_CREATE_VCPU:
 		r = kc_sys_ioctl(fd, req, arg);
 		if (r >= 0)
-			kc_track(r, KC_FD_VCPU);
+			track_new(r, KC_FD_VCPU);
 		return r;
 	case KVM_CREATE_DEVICE:
 		r = kc_sys_ioctl(fd, req, arg);
 		/* The kernel wrote the new fd into *arg, so arg is valid. */
 		if (r == 0 && !(((struct kvm_create_device *)arg)->flags & KVM_CREATE_DEVICE_TEST))
-			kc_track((int)((struct kvm_create_device *)arg)->fd, KC_FD_OTHER);
+			track_new((int)((struct kvm_create_device *)arg)->fd, KC_FD_OTHER);
 		return r;
 	}
 	/* KVM_ENABLE_CAP passes through: a kernel without the capability
@@ -74,15 +87,42 @@ static int vm_ioctl(int fd, unsigned int req, void *arg)
 	return kc_sys_ioctl(fd, req, arg);
 }
 
+/* Whether the settings let a trigger from this thread complete. */
+static int may_complete(const struct kc_vcpu *v)
+{
+	switch (kc_settings()->complete) {
+	case KC_COMPLETE_AUTO:
+		return 1;
+	case KC_COMPLETE_OTHER_THREAD:
+		/* The exit's own thread may be mid-answer (QEMU's vmport
+		 * reads registers while handling an IN): leave it alone. */
+		return atomic_load_explicit(&v->runner, memory_order_relaxed) !=
+		       (unsigned long)pthread_self();
+	case KC_COMPLETE_OFF:
+		break;
+	}
+	return 0;
+}
+
 static int vcpu_ioctl(struct kc_vcpu *v, int fd, unsigned int req, void *arg,
 		      int saved_errno)
 {
 	if (req == KVM_RUN)
 		return kc_vcpu_run(v, fd, arg);
-	if (atomic_load_explicit(&v->pending, memory_order_relaxed) &&
-	    kc_settings()->complete &&
+	if (__builtin_expect(atomic_load_explicit(&v->pending, memory_order_relaxed) ||
+			     atomic_load_explicit(&v->held, memory_order_relaxed), 0) &&
 	    kc_request_class(kc_rules, req) == KC_REQ_TRIGGER) {
-		kc_complete(v, fd, kc_request_name(kc_rules, req));
+		const char *name = kc_request_name(kc_rules, req);
+
+		if (atomic_load(&v->held)) {
+			/* abi.md guarantee 4: nothing is completed until the VMM
+			 * has received the exit; state written now is overtaken. */
+			if (strncmp(name, "KVM_SET_", 8) == 0)
+				kc_log(KC_LOG_WARN, "%s on vCPU fd %d while an exit produced by a completion waits for the next KVM_RUN",
+				       name, fd);
+		} else if (may_complete(v)) {
+			kc_complete(v, fd, name);
+		}
 		errno = saved_errno; /* the VMM's ioctl sets its own */
 	}
 	return kc_sys_ioctl(fd, req, arg);
@@ -122,6 +162,15 @@ static int kvm_ioctl(int fd, unsigned int req, void *arg)
 		break;
 	}
 	return kc_sys_ioctl(fd, req, arg);
+}
+
+/* Set-up at load, without a system call: find the next definitions now,
+ * so a first call from a signal handler never runs dlsym, and have a
+ * forked child forget vCPU runs that only the parent's threads were in. */
+__attribute__((constructor)) static void kc_load(void)
+{
+	kc_next_resolve_all();
+	pthread_atfork(NULL, NULL, kc_vcpu_after_fork);
 }
 
 KC_EXPORT int ioctl(int fd, KC_IOCTL_REQ_T request, ...)

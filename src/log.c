@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 
 #include "log.h"
@@ -97,31 +98,73 @@ int kc_format(char *buf, int size, const char *fmt, va_list ap)
 	return pos;
 }
 
-/* -1: not opened yet. Opened on the first line, never on a hot path. */
+/* -1: not opened yet. Opened with the settings, at the first KVM request
+ * (normally the VMM's main thread), so vCPU threads open nothing. */
 static atomic_int log_fd = -1;
+static dev_t log_dev;
+static ino_t log_ino;
 
-static int open_log_fd(void)
+/* A number far from the VMM's own, so a VMM that sweeps and reuses low
+ * fds is unlikely to hand ours to one of its files. */
+#define KC_LOG_FD_MIN 512
+
+static int open_file(const char *path)
 {
-	const char *path = kc_settings()->log_file;
-	int fd, expected = -1;
+	int fd, high;
+	struct stat st;
 
-	if (!path)
-		return STDERR_FILENO;
 	/* O_NOFOLLOW: a log path that is a symlink is refused, so the
 	 * library cannot be steered into appending to another file. */
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
 		  O_NOCTTY, 0600);
-	if (fd < 0) {
+	if (fd < 0)
+		return -1;
+	high = (int)syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, KC_LOG_FD_MIN);
+	if (high >= 0) {
+		syscall(SYS_close, fd);
+		fd = high;
+	}
+	if (fstat(fd, &st) != 0) {
+		syscall(SYS_close, fd);
+		return -1;
+	}
+	log_dev = st.st_dev;
+	log_ino = st.st_ino;
+	return fd;
+}
+
+void kc_log_open(void)
+{
+	const char *path = kc_settings()->log_file;
+	int fd = STDERR_FILENO, expected = -1;
+
+	if (atomic_load(&log_fd) >= 0)
+		return;
+	if (path && (fd = open_file(path)) < 0) {
 		static const char msg[] =
 			"libkvmcompl: cannot open KVMCOMPL_LOG_FILE (symlinks are refused); logging to stderr\n";
 		(void)!write(STDERR_FILENO, msg, sizeof msg - 1);
 		fd = STDERR_FILENO;
 	}
-	if (!atomic_compare_exchange_strong(&log_fd, &expected, fd)) {
-		if (fd != STDERR_FILENO)
-			syscall(SYS_close, fd); /* lost the race */
-		fd = expected;
+	if (!atomic_compare_exchange_strong(&log_fd, &expected, fd) &&
+	    fd != STDERR_FILENO)
+		syscall(SYS_close, fd); /* lost the race */
+}
+
+/* The log fd, unless the VMM closed it and the number now names another
+ * file: then stderr, rather than writing into the VMM's file. */
+static int current_log_fd(void)
+{
+	int fd = atomic_load(&log_fd);
+	struct stat st;
+
+	if (fd < 0) {
+		kc_log_open();
+		fd = atomic_load(&log_fd);
 	}
+	if (fd != STDERR_FILENO &&
+	    (fstat(fd, &st) != 0 || st.st_dev != log_dev || st.st_ino != log_ino))
+		return STDERR_FILENO;
 	return fd;
 }
 
@@ -148,9 +191,7 @@ void kc_log(enum kc_level level, const char *fmt, ...)
 	va_end(ap);
 	line[n++] = '\n';
 
-	fd = atomic_load(&log_fd);
-	if (fd < 0)
-		fd = open_log_fd();
+	fd = current_log_fd();
 	(void)!write(fd, line, (size_t)n);
 	errno = saved_errno;
 }

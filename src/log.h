@@ -11,6 +11,9 @@ enum kc_level { KC_LOG_OFF, KC_LOG_ERROR, KC_LOG_WARN, KC_LOG_INFO, KC_LOG_DEBUG
 void kc_log(enum kc_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* Open the log file named by the settings (once; stderr if none). */
+void kc_log_open(void);
+
 /* Format into buf (always NUL-terminated); returns the length written. */
 int kc_format(char *buf, int size, const char *fmt, __builtin_va_list ap);
 

@@ -49,6 +49,19 @@ static int raw_fcntl(int fd, int cmd, ...)
 	return (int)syscall(SYS_fcntl, fd, cmd, arg);
 }
 
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
+static int raw_close_range(unsigned int first, unsigned int last, int flags)
+{
+	return (int)syscall(SYS_close_range, first, last, flags);
+}
+/* closefrom has no system call of its own; close_range is its core. */
+static void raw_closefrom(int fd)
+{
+	raw_close_range((unsigned int)fd, ~0u, 0);
+}
+
 static const struct {
 	const char *name;
 	void *raw;
@@ -61,6 +74,8 @@ static const struct {
 	[KC_NEXT_DUP3] = { "dup3", (void *)raw_dup3 },
 	[KC_NEXT_FCNTL] = { "fcntl", (void *)raw_fcntl },
 	[KC_NEXT_FCNTL64] = { "fcntl64", (void *)raw_fcntl },
+	[KC_NEXT_CLOSE_RANGE] = { "close_range", (void *)raw_close_range },
+	[KC_NEXT_CLOSEFROM] = { "closefrom", (void *)raw_closefrom },
 };
 
 static _Thread_local int resolving;
@@ -89,4 +104,30 @@ void *kc_next_resolve(enum kc_next_id id)
 	atomic_store_explicit(&kc_next_fn[id], f, memory_order_relaxed);
 	errno = saved_errno;
 	return f;
+}
+
+void kc_next_resolve_all(void)
+{
+	static const enum kc_next_id used[] = {
+		KC_NEXT_IOCTL, KC_NEXT_CLOSE, KC_NEXT_DUP, KC_NEXT_DUP2, KC_NEXT_FCNTL,
+#ifdef HAVE___IOCTL_TIME64
+		KC_NEXT_IOCTL_TIME64,
+#endif
+#ifdef HAVE_DUP3
+		KC_NEXT_DUP3,
+#endif
+#ifdef HAVE_FCNTL64
+		KC_NEXT_FCNTL64,
+#endif
+#ifdef HAVE_CLOSE_RANGE
+		KC_NEXT_CLOSE_RANGE,
+#endif
+#ifdef HAVE_CLOSEFROM
+		KC_NEXT_CLOSEFROM,
+#endif
+	};
+
+	for (size_t i = 0; i < sizeof used / sizeof *used; i++)
+		if (!atomic_load_explicit(&kc_next_fn[used[i]], memory_order_relaxed))
+			kc_next_resolve(used[i]);
 }

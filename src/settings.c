@@ -17,13 +17,15 @@ unsigned kc_settings_parse(struct kc_settings *s,
 	unsigned bad = 0;
 	const char *v;
 
-	s->complete = true;
+	s->complete = KC_COMPLETE_AUTO;
 	s->log_level = KC_LOG_WARN;
 	s->log_file = NULL;
 
 	v = get("KVMCOMPL_COMPLETE");
 	if (v && strcmp(v, "off") == 0)
-		s->complete = false;
+		s->complete = KC_COMPLETE_OFF;
+	else if (v && strcmp(v, "other-thread") == 0)
+		s->complete = KC_COMPLETE_OTHER_THREAD;
 	else if (v && strcmp(v, "auto") != 0)
 		bad |= KC_BAD_COMPLETE;
 
@@ -58,11 +60,12 @@ static const char *env_get(const char *name)
  * publish wins and the others' identical copies are dropped. No lock, so a
  * signal handler may be the first caller. */
 static struct kc_settings the_settings;
+static char log_path[4096];
 static atomic_int settings_state; /* 0 unread, 1 being written, 2 ready */
 
 const struct kc_settings *kc_settings(void)
 {
-	static const struct kc_settings defaults = { true, KC_LOG_WARN, NULL };
+	static const struct kc_settings defaults = { KC_COMPLETE_AUTO, KC_LOG_WARN, NULL };
 	static atomic_flag reported = ATOMIC_FLAG_INIT;
 	struct kc_settings s;
 	unsigned bad;
@@ -73,8 +76,19 @@ const struct kc_settings *kc_settings(void)
 
 	bad = kc_settings_parse(&s, env_get);
 	if (atomic_compare_exchange_strong(&settings_state, &expected, 1)) {
+		/* A copy: the VMM may change its environment later. */
+		if (s.log_file) {
+			size_t n = strlen(s.log_file);
+
+			if (n >= sizeof log_path)
+				n = sizeof log_path - 1;
+			memcpy(log_path, s.log_file, n);
+			log_path[n] = '\0';
+			s.log_file = log_path;
+		}
 		the_settings = s;
 		atomic_store_explicit(&settings_state, 2, memory_order_release);
+		kc_log_open();
 	} else if (atomic_load_explicit(&settings_state, memory_order_acquire) != 2) {
 		/* Another caller (perhaps the code this handler interrupted)
 		 * is publishing: use the defaults this once. */
@@ -83,7 +97,7 @@ const struct kc_settings *kc_settings(void)
 
 	if (bad && !atomic_flag_test_and_set(&reported)) {
 		if (bad & KC_BAD_COMPLETE)
-			kc_log(KC_LOG_WARN, "KVMCOMPL_COMPLETE=%s not understood (auto|off); using auto",
+			kc_log(KC_LOG_WARN, "KVMCOMPL_COMPLETE=%s not understood (auto|other-thread|off); using auto",
 			       env_get("KVMCOMPL_COMPLETE"));
 		if (bad & KC_BAD_LOG)
 			kc_log(KC_LOG_WARN, "KVMCOMPL_LOG=%s not understood (off|error|warn|info|debug); using warn",

@@ -6,8 +6,15 @@
 #include <stdbool.h>
 #include "log.h"
 
+enum kc_complete_mode {
+	KC_COMPLETE_OFF,          /* flag and capability only */
+	KC_COMPLETE_AUTO,         /* before every trigger ioctl */
+	KC_COMPLETE_OTHER_THREAD, /* only from a thread other than the one
+				     that received the exit */
+};
+
 struct kc_settings {
-	bool complete;          /* KVMCOMPL_COMPLETE=auto|off */
+	enum kc_complete_mode complete; /* KVMCOMPL_COMPLETE */
 	enum kc_level log_level;/* KVMCOMPL_LOG=off|error|warn|info|debug */
 	const char *log_file;   /* KVMCOMPL_LOG_FILE, NULL for stderr */
 };

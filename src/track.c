@@ -36,11 +36,8 @@ uintptr_t kc_track(int fd, enum kc_fd_kind kind)
 	if (kind != KC_FD_VCPU)
 		return install(fd, (uintptr_t)kind);
 	v = kc_vcpu_new(fd);
-	if (!v) {
-		/* Forget any older entry at this number all the same. */
-		drop(kc_fd_swap(fd, 0));
-		return 0;
-	}
+	if (!v) /* logged; remembered, so that it is not tried on every call */
+		return install(fd, KC_FD_OTHER);
 	return install(fd, (uintptr_t)v | KC_FD_VCPU);
 }
 
@@ -67,6 +64,7 @@ uintptr_t kc_track_identify(int fd)
 	int n = 0, len = 14, saved_errno = errno;
 	unsigned u = (unsigned)fd;
 	enum kc_fd_kind kind;
+	uintptr_t e;
 	ssize_t got;
 	struct stat st;
 
@@ -93,11 +91,12 @@ uintptr_t kc_track_identify(int fd)
 	if (kind == KC_FD_UNKNOWN && fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) &&
 	    major(st.st_rdev) == 10 && minor(st.st_rdev) == 232)
 		kind = KC_FD_SYSTEM;
-	errno = saved_errno;
-	if (kind == KC_FD_UNKNOWN)
-		return 0;
 	kc_log(KC_LOG_DEBUG, "fd %d identified as %s", fd, target);
-	return kc_track(fd, kind);
+	/* Not KVM (another driver of type 0xAE): remembered as such until it
+	 * is closed, so it costs the readlink once. */
+	e = kc_track(fd, kind == KC_FD_UNKNOWN ? KC_FD_OTHER : kind);
+	errno = saved_errno;
+	return e;
 }
 
 void kc_track_copy(int from, int to)
@@ -119,4 +118,11 @@ void kc_track_forget(int fd)
 {
 	if (kc_fd_get(fd))
 		drop(kc_fd_swap(fd, 0));
+}
+
+void kc_track_forget_range(unsigned int first, unsigned int last)
+{
+	for (int fd = kc_fd_next(first, last); fd >= 0;
+	     fd = (unsigned int)fd < last ? kc_fd_next((unsigned int)fd + 1, last) : -1)
+		kc_track_forget(fd);
 }

@@ -10,9 +10,9 @@
 uintptr_t kc_track(int fd, enum kc_fd_kind kind);
 
 /* Identify an fd met for the first time with a KVM request, through
- * /proc/self/fd (so inherited and passed fds work). Returns its entry, or
- * 0 for an fd that is not a KVM object (not cached: the number may later
- * be reused by a KVM fd the library cannot see being made). */
+ * /proc/self/fd (so inherited and passed fds work), and record it; an fd
+ * that is not a KVM object is recorded as KC_FD_OTHER until closed.
+ * Returns its entry, or 0 if it could not be identified (not recorded). */
 uintptr_t kc_track_identify(int fd);
 
 /* Classify a /proc/self/fd link target (exposed for unit tests). */
@@ -23,5 +23,8 @@ void kc_track_copy(int from, int to);
 
 /* fd was closed. */
 void kc_track_forget(int fd);
+
+/* Every fd in [first, last] was closed (close_range, closefrom). */
+void kc_track_forget_range(unsigned int first, unsigned int last);
 
 #endif

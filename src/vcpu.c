@@ -2,7 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <unistd.h>
 #include <sys/mman.h>
@@ -92,6 +92,11 @@ struct kc_vcpu *kc_vcpu_new(int fd)
 	}
 	v->run = run;
 	v->run_size = size;
+	v->own_fd = ((kc_fcntl_fn)kc_next(KC_NEXT_FCNTL))(fd, F_DUPFD_CLOEXEC, 0);
+	if (v->own_fd < 0)
+		kc_log_once(KC_LOG_WARN, "cannot duplicate vCPU fd %d (errno %d): completions use the VMM's fd number",
+			    fd, errno);
+	atomic_store(&v->runner, 0);
 	atomic_store(&v->state, KC_IDLE);
 	atomic_store(&v->pending, 0);
 	atomic_store(&v->held, 0);
@@ -118,6 +123,9 @@ void kc_vcpu_put(struct kc_vcpu *v)
 	/* Last user: dropping the mapping lets the kernel free the vCPU. */
 	munmap(v->run, v->run_size);
 	v->run = NULL;
+	if (v->own_fd >= 0)
+		((kc_int_fn)kc_next(KC_NEXT_CLOSE))(v->own_fd);
+	v->own_fd = -1;
 	atomic_store_explicit(&v->free, 1, memory_order_release);
 }
 
@@ -140,23 +148,27 @@ int kc_update_flag(struct kvm_run *run)
 	return 0;
 }
 
-/* Wait out a completion running on another thread; it is one immediate
- * KVM_RUN with signals blocked, so this is short and cannot deadlock. */
-static void wait_briefly(unsigned *spins)
+void kc_cpu_relax(void)
 {
-	if (++*spins < 1000) {
 #if defined(__x86_64__) || defined(__i386__)
-		__builtin_ia32_pause();
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield" ::: "memory");
+#else
+	__asm__ __volatile__("" ::: "memory");
 #endif
-	} else
-		sched_yield();
+}
+
+void kc_vcpu_after_fork(void)
+{
+	for (struct kc_vcpu *v = atomic_load(&all_slots); v; v = v->next)
+		atomic_store(&v->state, KC_IDLE);
 }
 
 int kc_vcpu_run(struct kc_vcpu *v, int fd, void *arg)
 {
 	struct kvm_run *run = v->run;
-	unsigned spins = 0;
-	int r, err, s;
+	int r, err, s, was_pending;
 
 	for (;;) {
 		s = KC_IDLE;
@@ -168,8 +180,9 @@ int kc_vcpu_run(struct kc_vcpu *v, int fd, void *arg)
 		 * keep out of the way of the one already tracked. */
 		if (s == KC_RUNNING)
 			return kc_sys_ioctl(fd, KVM_RUN, arg);
-		if (s == KC_COMPLETING)
-			wait_briefly(&spins);
+		/* Another thread's completion: one immediate KVM_RUN with its
+		 * signals blocked, so it ends soon and cannot wait on us. */
+		kc_cpu_relax();
 	}
 
 	if (atomic_exchange_explicit(&v->held, 0, memory_order_acq_rel)) {
@@ -180,14 +193,23 @@ int kc_vcpu_run(struct kc_vcpu *v, int fd, void *arg)
 		return 0;
 	}
 
-	/* Entering KVM_RUN finishes whatever was pending. */
-	atomic_store_explicit(&v->pending, 0, memory_order_relaxed);
+	/* Entering KVM_RUN finishes whatever was pending... */
+	was_pending = atomic_exchange_explicit(&v->pending, 0, memory_order_relaxed);
 	run->flags &= (__u16)~KVM_RUN_NEEDS_COMPLETION;
 	r = kc_sys_ioctl(fd, KVM_RUN, arg);
 	err = errno;
-	if (r == 0)
+	atomic_store_explicit(&v->runner, (unsigned long)pthread_self(),
+			      memory_order_relaxed);
+	if (r == 0) {
 		atomic_store_explicit(&v->pending, kc_update_flag(run),
 				      memory_order_relaxed);
+	} else if (err != EINTR && was_pending) {
+		/* ...unless KVM_RUN failed before reaching it (sync_regs
+		 * errors, EIO from another mm): then it is still owed. Flag
+		 * conservatively; a needless completion costs one KVM_RUN. */
+		atomic_store_explicit(&v->pending, 1, memory_order_relaxed);
+		run->flags |= KVM_RUN_NEEDS_COMPLETION;
+	}
 	atomic_store_explicit(&v->state, KC_IDLE, memory_order_release);
 	errno = err;
 	return r;

@@ -21,8 +21,12 @@ struct kc_vcpu {
 	atomic_int state;      /* enum kc_run_state */
 	atomic_bool pending;   /* the last exit handed to the VMM owes a completion */
 	atomic_bool held;      /* a completion produced an exit not yet handed over */
+	_Atomic unsigned long runner; /* pthread_self() of the last KVM_RUN */
 	struct kvm_run *run;   /* the library's own mapping */
 	size_t run_size;
+	/* The library's own descriptor of the vCPU: a completion uses it, so
+	 * a VMM fd number closed and reused meanwhile cannot redirect it. */
+	int own_fd;
 	struct kc_vcpu *next;  /* chain of all slots, never unlinked */
 };
 
@@ -46,5 +50,12 @@ int kc_update_flag(struct kvm_run *run);
 
 /* Number of live objects (for tests). */
 int kc_vcpu_live_count(void);
+
+/* Spin briefly while another thread finishes a completion: no system call,
+ * since vCPU threads may run under a seccomp filter. */
+void kc_cpu_relax(void);
+
+/* In a forked child: no other thread is inside KVM_RUN or a completion. */
+void kc_vcpu_after_fork(void);
 
 #endif

@@ -28,7 +28,7 @@ START_TEST(defaults)
 	const char *const env[] = { NULL };
 
 	ck_assert_uint_eq(parse(&s, env), 0);
-	ck_assert(s.complete);
+	ck_assert_int_eq(s.complete, KC_COMPLETE_AUTO);
 	ck_assert_int_eq(s.log_level, KC_LOG_WARN);
 	ck_assert_ptr_null(s.log_file);
 }
@@ -42,13 +42,17 @@ START_TEST(every_value)
 	const char *const on[] = { "KVMCOMPL_COMPLETE=auto", "KVMCOMPL_LOG=off", NULL };
 	const char *const levels[] = { "off", "error", "warn", "info", "debug" };
 
+	const char *const other[] = { "KVMCOMPL_COMPLETE=other-thread", NULL };
+
 	ck_assert_uint_eq(parse(&s, off), 0);
-	ck_assert(!s.complete);
+	ck_assert_int_eq(s.complete, KC_COMPLETE_OFF);
 	ck_assert_int_eq(s.log_level, KC_LOG_DEBUG);
 	ck_assert_str_eq(s.log_file, "/tmp/x.log");
 	ck_assert_uint_eq(parse(&s, on), 0);
-	ck_assert(s.complete);
+	ck_assert_int_eq(s.complete, KC_COMPLETE_AUTO);
 	ck_assert_int_eq(s.log_level, KC_LOG_OFF);
+	ck_assert_uint_eq(parse(&s, other), 0);
+	ck_assert_int_eq(s.complete, KC_COMPLETE_OTHER_THREAD);
 	for (int i = 0; i < 5; i++) {
 		char buf[64] = "KVMCOMPL_LOG=";
 		const char *const env[] = { strcat(buf, levels[i]), NULL };
@@ -65,7 +69,7 @@ START_TEST(unknown_values_fall_back_to_defaults)
 				    "KVMCOMPL_LOG_FILE=", NULL };
 
 	ck_assert_uint_eq(parse(&s, env), KC_BAD_COMPLETE | KC_BAD_LOG);
-	ck_assert(s.complete);
+	ck_assert_int_eq(s.complete, KC_COMPLETE_AUTO);
 	ck_assert_int_eq(s.log_level, KC_LOG_WARN);
 	ck_assert_ptr_null(s.log_file); /* empty means stderr */
 }
