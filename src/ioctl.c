@@ -43,6 +43,16 @@ static void track_new(int fd, enum kc_fd_kind kind)
 	errno = saved_errno;
 }
 
+/* A request whose result is a new fd of the given kind. */
+static int create(int fd, unsigned int req, void *arg, enum kc_fd_kind kind)
+{
+	int r = kc_sys_ioctl(fd, req, arg);
+
+	if (r >= 0)
+		track_new(r, kind);
+	return r;
+}
+
 static int system_ioctl(int fd, unsigned int req, void *arg)
 {
 	int r;
@@ -51,10 +61,7 @@ static int system_ioctl(int fd, unsigned int req, void *arg)
 	case KVM_CHECK_EXTENSION:
 		return check_extension(fd, req, arg);
 	case KVM_CREATE_VM:
-		r = kc_sys_ioctl(fd, req, arg);
-		if (r >= 0)
-			track_new(r, KC_FD_VM);
-		return r;
+		return create(fd, req, arg, KC_FD_VM);
 	case KVM_GET_VCPU_MMAP_SIZE:
 		r = kc_sys_ioctl(fd, req, arg);
 		kc_vcpu_set_mmap_size(r);
@@ -71,10 +78,7 @@ static int vm_ioctl(int fd, unsigned int req, void *arg)
 	case KVM_CHECK_EXTENSION:
 		return check_extension(fd, req, arg);
 	case KVM_CREATE_VCPU:
-		r = kc_sys_ioctl(fd, req, arg);
-		if (r >= 0)
-			track_new(r, KC_FD_VCPU);
-		return r;
+		return create(fd, req, arg, KC_FD_VCPU);
 	case KVM_CREATE_DEVICE:
 		r = kc_sys_ioctl(fd, req, arg);
 		/* The kernel wrote the new fd into *arg, so arg is valid. */
