@@ -88,6 +88,7 @@ static const struct kc_request x86_requests[] = {
 const struct kc_arch_rules kc_rules_x86 = {
 	"x86", x86_exits, sizeof x86_exits / sizeof *x86_exits,
 	x86_requests, sizeof x86_requests / sizeof *x86_requests,
+	KVM_CAP_NEEDS_COMPLETION,
 };
 
 /* On an x86 build host, the written-out numbers must equal the kernel's. */

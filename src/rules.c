@@ -56,6 +56,6 @@ const struct kc_arch_rules *const kc_rules = &kc_rules_x86;
 #else
 /* Other architectures' tables come with their own rules file; until then
  * nothing is flagged or completed there (pass-through). */
-static const struct kc_arch_rules no_rules = { "none", NULL, 0, NULL, 0 };
+static const struct kc_arch_rules no_rules = { "none", NULL, 0, NULL, 0, 0 };
 const struct kc_arch_rules *const kc_rules = &no_rules;
 #endif

@@ -15,12 +15,20 @@ enum kc_subtype {
 	KC_SUB_MMIO_READ,    /* only MMIO reads (run->mmio.is_write == 0) */
 };
 
+/* A kernel version as comparable number (LINUX_VERSION_CODE layout). */
+#define KC_KVER(a, b, c) (((unsigned int)(a) << 16) | ((unsigned int)(b) << 8) | (unsigned int)(c))
+
 struct kc_exit_rule {
 	unsigned int exit_reason;
 	enum kc_subtype subtype;
 	unsigned int value;
 	const char *name;
 	const char *source; /* the kernel function that does the completion */
+	/* Kernels in [twice_from, twice_until) key this completion on
+	 * run->exit_reason without a guard: a KVM_RUN after an EINTR return
+	 * completes it again unless exit_reason is rewritten. twice_from 0:
+	 * never; twice_until 0: no fixed kernel known. */
+	unsigned int twice_from, twice_until;
 };
 
 enum kc_req_class {
@@ -41,6 +49,10 @@ struct kc_arch_rules {
 	size_t n_exits;
 	const struct kc_request *requests;
 	size_t n_requests;
+	/* The capability number answered by default; 0 where the proposed
+	 * 239 means something else (arm64: KVM_CAP_ARM_WRITABLE_IMP_ID_REGS)
+	 * and the user must choose one with KVMCOMPL_CAP. */
+	unsigned int default_cap;
 };
 
 extern const struct kc_arch_rules kc_rules_x86;
