@@ -16,22 +16,22 @@
 #define X86_IOWR(nr, size) X86_IOC(3, nr, size)
 
 static const struct kc_exit_rule x86_exits[] = {
-	/* x86.c complete_fast_pio_in/out, complete_emulated_pio (string I/O) */
-	{ KVM_EXIT_IO, KC_SUB_ANY, 0, "IO", "complete_fast_pio_in/out, complete_emulated_pio" },
-	/* x86.c complete_emulated_mmio: writes too, a split write owes its second half */
-	{ KVM_EXIT_MMIO, KC_SUB_ANY, 0, "MMIO", "complete_emulated_mmio" },
-	{ KVM_EXIT_X86_RDMSR, KC_SUB_ANY, 0, "X86_RDMSR", "complete_fast_rdmsr, complete_emulated_rdmsr" },
-	{ KVM_EXIT_X86_WRMSR, KC_SUB_ANY, 0, "X86_WRMSR", "complete_fast_msr_access" },
-	{ KVM_EXIT_HYPERCALL, KC_SUB_ANY, 0, "HYPERCALL", "complete_hypercall_exit" },
-	{ KVM_EXIT_XEN, KC_SUB_ANY, 0, "XEN", "xen.c kvm_xen_hypercall_complete_userspace" },
+	/* exit           subtype             value  completed by (arch/x86/kvm) */
+	KC_EXIT(IO,            KC_SUB_ANY, 0, "x86.c complete_fast_pio_in/out, complete_emulated_pio"),
+	/* writes too: a write split across pages owes its second half */
+	KC_EXIT(MMIO,          KC_SUB_ANY, 0, "x86.c complete_emulated_mmio"),
+	KC_EXIT(X86_RDMSR,     KC_SUB_ANY, 0, "x86.c complete_fast_rdmsr, complete_emulated_rdmsr"),
+	KC_EXIT(X86_WRMSR,     KC_SUB_ANY, 0, "x86.c complete_fast_msr_access"),
+	KC_EXIT(HYPERCALL,     KC_SUB_ANY, 0, "x86.c complete_hypercall_exit"),
+	KC_EXIT(XEN,           KC_SUB_ANY, 0, "xen.c kvm_xen_hypercall_complete_userspace"),
 	/* SYNIC and SYNDBG exits have no completion */
-	{ KVM_EXIT_HYPERV, KC_SUB_HYPERV_TYPE, KVM_EXIT_HYPERV_HCALL, "HYPERV(HCALL)",
-	  "hyperv.c kvm_hv_hypercall_complete_userspace" },
-	{ KVM_EXIT_TDX, KC_SUB_ANY, 0, "TDX", "tdx.c tdx_complete_*" },
-	{ KVM_EXIT_SNP_REQ_CERTS, KC_SUB_ANY, 0, "SNP_REQ_CERTS", "sev.c snp_complete_req_certs" },
-	/* VMX needs nothing, SVM (6.16+) does; the two cannot be told apart
-	 * cheaply, so flag conservatively (complete_userspace_buslock). */
-	{ KVM_EXIT_X86_BUS_LOCK, KC_SUB_ANY, 0, "X86_BUS_LOCK", "complete_userspace_buslock" },
+	KC_EXIT(HYPERV,        KC_SUB_HYPERV_TYPE, KVM_EXIT_HYPERV_HCALL,
+		"hyperv.c kvm_hv_hypercall_complete_userspace"),
+	KC_EXIT(TDX,           KC_SUB_ANY, 0, "vmx/tdx.c tdx_complete_*"),
+	KC_EXIT(SNP_REQ_CERTS, KC_SUB_ANY, 0, "svm/sev.c snp_complete_req_certs"),
+	/* VMX needs nothing, SVM (6.16+) does; they cannot be told apart
+	 * cheaply, so flag conservatively */
+	KC_EXIT(X86_BUS_LOCK,  KC_SUB_ANY, 0, "x86.c complete_userspace_buslock"),
 };
 
 static const struct kc_request x86_requests[] = {

@@ -31,6 +31,12 @@ struct kc_exit_rule {
 	unsigned int twice_from, twice_until;
 };
 
+/* Table rows: the exit named without its KVM_EXIT_ prefix. */
+#define KC_EXIT(reason, sub, value, source) \
+	{ KVM_EXIT_##reason, sub, value, #reason, source, 0, 0 }
+#define KC_EXIT_TWICE(reason, sub, value, source, from, until) \
+	{ KVM_EXIT_##reason, sub, value, #reason, source, from, until }
+
 enum kc_req_class {
 	KC_REQ_OTHER,    /* not a vCPU state ioctl: pass through */
 	KC_REQ_TRIGGER,  /* reads or writes vCPU state: complete first */
