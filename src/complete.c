@@ -4,10 +4,16 @@
 #include <signal.h>
 #include <stdint.h>
 #include <pthread.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/syscall.h>
 
 #include "compat.h"
 #include "complete.h"
+#include "kernel.h"
 #include "log.h"
+#include "settings.h"
 #include "next.h"
 #include "rules.h"
 
@@ -32,6 +38,54 @@ static int claim(struct kc_vcpu *v)
 		s = KC_IDLE;
 	}
 	return 1;
+}
+
+/* Kernels before 4.11 have no immediate_exit: a signal that is pending
+ * and not blocked by the vCPU's KVM signal mask stops KVM_RUN right after
+ * the completion (x86.c vcpu_run: signal_pending -> -EINTR). The signal
+ * stays blocked in the thread, so no handler of the VMM ever sees it, and
+ * is taken back with sigtimedwait. */
+static int run_with_signal(struct kc_vcpu *v, int fd, int *err)
+{
+	struct { __u32 len; unsigned char set[16]; } only;
+	static const struct timespec now = { 0, 0 };
+	sigset_t pending, one;
+	int sig, r, vfd = v->own_fd >= 0 ? v->own_fd : fd;
+
+	sigpending(&pending);
+	for (sig = SIGRTMAX; sig >= SIGRTMIN && sigismember(&pending, sig); sig--)
+		;
+	if (sig < SIGRTMIN) {
+		kc_log_once(KC_LOG_ERROR, "no free signal to complete with on this kernel (no immediate_exit); exits are flagged but not completed");
+		*err = EAGAIN;
+		return -1;
+	}
+	only.len = 8; /* the kernel's sigset_t on 64-bit; 32-bit ABIs differ */
+	memset(only.set, 0xff, sizeof only.set);
+	only.set[(sig - 1) / 8] &= (unsigned char)~(1u << ((sig - 1) % 8));
+	if (kc_sys_ioctl(vfd, KVM_SET_SIGNAL_MASK, &only) != 0) {
+		kc_log_once(KC_LOG_ERROR, "KVM_SET_SIGNAL_MASK failed (errno %d) on a kernel without immediate_exit; exits are flagged but not completed",
+			    errno);
+		*err = EAGAIN;
+		return -1;
+	}
+	syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), sig);
+	r = kc_sys_ioctl(vfd, KVM_RUN, NULL);
+	*err = errno;
+	sigemptyset(&one);
+	sigaddset(&one, sig);
+	sigtimedwait(&one, NULL, &now);
+	/* Give the VMM its own KVM signal mask back, or none. */
+	if (atomic_load(&v->has_kvm_sigmask)) {
+		struct { __u32 len; unsigned char set[16]; } vmm;
+
+		vmm.len = v->kvm_sigmask_len;
+		memcpy(vmm.set, v->kvm_sigmask, sizeof vmm.set);
+		kc_sys_ioctl(vfd, KVM_SET_SIGNAL_MASK, &vmm);
+	} else {
+		kc_sys_ioctl(vfd, KVM_SET_SIGNAL_MASK, NULL);
+	}
+	return r;
 }
 
 /* Enter KVM_RUN so that the kernel finishes the pending exit and returns
@@ -78,21 +132,29 @@ int kc_complete(struct kc_vcpu *v, int fd, const char *why)
 	if (!atomic_load(&v->pending) || atomic_load(&v->held))
 		goto out;
 
+	if (kc_settings()->test_break & KC_BREAK_COMPLETION)
+		goto out; /* tests: show what goes wrong without it */
 	reason = run->exit_reason;
-	r = run_immediate(v, fd, &err);
+	r = kc_kernel()->immediate_exit ? run_immediate(v, fd, &err)
+					: run_with_signal(v, fd, &err);
 	if (r < 0 && err == EINTR) {
-		/* The VMM now sees what a KVM_RUN returning EINTR leaves. */
+		/* The VMM now sees what a KVM_RUN returning EINTR leaves
+		 * (the guard, unless a test switched it off, so that a kernel
+		 * keyed on exit_reason cannot complete again). */
 		atomic_store(&v->pending, 0);
 		run->flags &= (__u16)~KVM_RUN_NEEDS_COMPLETION;
-		run->exit_reason = KVM_EXIT_INTR;
+		kc_guard_after_eintr(run, 1);
 		kc_log(KC_LOG_DEBUG, "completed exit %u of vCPU fd %d before %s",
 		       reason, fd, why);
 	} else if (r == 0) {
 		/* A split MMIO access, string I/O or SEV-ES/TDX continuation:
 		 * the kernel reported the next part. Keep it for the VMM. */
+		int twice;
+
 		atomic_store(&v->pending, 0);
 		atomic_store(&v->held, 1);
-		kc_update_flag(run);
+		kc_update_flag(run, &twice);
+		atomic_store(&v->twice, twice);
 		kc_log(KC_LOG_WARN, "completing exit %u of vCPU fd %d before %s produced a new exit %u; the next KVM_RUN returns it (state read now is mid-instruction)",
 		       reason, fd, why, run->exit_reason);
 	} else {

@@ -25,11 +25,10 @@
  * or another meaning of the number). */
 static int check_extension(int fd, unsigned int req, void *arg)
 {
+	unsigned int cap = kc_cap_number(); /* 0: answer at no number */
 	int r = kc_sys_ioctl(fd, req, arg);
 
-	/* Only where this build knows the architecture's exits. */
-	if (r == 0 && (unsigned long)arg == KVM_CAP_NEEDS_COMPLETION &&
-	    kc_rules->n_exits > 0)
+	if (r == 0 && cap && (unsigned long)arg == cap)
 		return 1;
 	return r;
 }
@@ -108,11 +107,31 @@ static int may_complete(const struct kc_vcpu *v)
 	return 0;
 }
 
+/* Keep the VMM's KVM signal mask, to restore it after a completion that
+ * needs one of its own (kernels without immediate_exit). The kernel has
+ * just read arg, so it is valid. */
+static int set_signal_mask(struct kc_vcpu *v, int fd, void *arg)
+{
+	int r = kc_sys_ioctl(fd, KVM_SET_SIGNAL_MASK, arg);
+	const struct kvm_signal_mask *m = arg;
+
+	if (r == 0 && m && m->len <= sizeof v->kvm_sigmask) {
+		memcpy(v->kvm_sigmask, m->sigset, m->len);
+		v->kvm_sigmask_len = m->len;
+		atomic_store(&v->has_kvm_sigmask, 1);
+	} else if (r == 0) {
+		atomic_store(&v->has_kvm_sigmask, 0);
+	}
+	return r;
+}
+
 static int vcpu_ioctl(struct kc_vcpu *v, int fd, unsigned int req, void *arg,
 		      int saved_errno)
 {
 	if (req == KVM_RUN)
 		return kc_vcpu_run(v, fd, arg);
+	if (req == KVM_SET_SIGNAL_MASK)
+		return set_signal_mask(v, fd, arg);
 	if (__builtin_expect(atomic_load_explicit(&v->pending, memory_order_relaxed) ||
 			     atomic_load_explicit(&v->held, memory_order_relaxed), 0) &&
 	    kc_request_class(kc_rules, req) == KC_REQ_TRIGGER) {

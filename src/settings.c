@@ -4,6 +4,7 @@
 #include <string.h>
 #include <stdatomic.h>
 
+#include "rules.h"
 #include "settings.h"
 
 static const char *const level_names[] = {
@@ -44,6 +45,30 @@ unsigned kc_settings_parse(struct kc_settings *s,
 	v = get("KVMCOMPL_LOG_FILE");
 	if (v && *v)
 		s->log_file = v;
+
+	s->cap = KC_CAP_DEFAULT;
+	v = get("KVMCOMPL_CAP");
+	if (v && strcmp(v, "off") == 0) {
+		s->cap = 0;
+	} else if (v) {
+		char *end;
+		long n = strtol(v, &end, 10);
+
+		if (*v && !*end && n > 0 && n < 65536)
+			s->cap = n;
+		else
+			bad |= KC_BAD_CAP;
+	}
+
+	s->test_arch = get("KVMCOMPL_TEST_ARCH");
+	s->test_break = 0;
+	v = get("KVMCOMPL_TEST_BREAK");
+	if (v && strcmp(v, "completion") == 0)
+		s->test_break = KC_BREAK_COMPLETION;
+	else if (v && strcmp(v, "guard") == 0)
+		s->test_break = KC_BREAK_GUARD;
+	else if (v)
+		bad |= KC_BAD_TEST;
 	return bad;
 }
 
@@ -65,7 +90,9 @@ static atomic_int settings_state; /* 0 unread, 1 being written, 2 ready */
 
 const struct kc_settings *kc_settings(void)
 {
-	static const struct kc_settings defaults = { KC_COMPLETE_AUTO, KC_LOG_WARN, NULL };
+	static const struct kc_settings defaults = {
+		KC_COMPLETE_AUTO, KC_LOG_WARN, NULL, KC_CAP_DEFAULT, NULL, 0
+	};
 	static atomic_flag reported = ATOMIC_FLAG_INIT;
 	struct kc_settings s;
 	unsigned bad;
@@ -102,6 +129,19 @@ const struct kc_settings *kc_settings(void)
 		if (bad & KC_BAD_LOG)
 			kc_log(KC_LOG_WARN, "KVMCOMPL_LOG=%s not understood (off|error|warn|info|debug); using warn",
 			       env_get("KVMCOMPL_LOG"));
+		if (bad & KC_BAD_CAP)
+			kc_log(KC_LOG_WARN, "KVMCOMPL_CAP=%s not understood (a number from 1 to 65535, or off); using the default",
+			       env_get("KVMCOMPL_CAP"));
+		if (bad & KC_BAD_TEST)
+			kc_log(KC_LOG_WARN, "KVMCOMPL_TEST_BREAK=%s not understood (completion|guard); ignored",
+			       env_get("KVMCOMPL_TEST_BREAK"));
 	}
 	return &the_settings;
+}
+
+unsigned int kc_cap_number(void)
+{
+	long cap = kc_settings()->cap;
+
+	return cap == KC_CAP_DEFAULT ? kc_rules->default_cap : (unsigned int)cap;
 }

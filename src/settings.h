@@ -13,10 +13,20 @@ enum kc_complete_mode {
 				     that received the exit */
 };
 
+/* Test-only (KVMCOMPL_TEST_BREAK): switch a protection off so the tests
+ * can show that they fail without it. */
+#define KC_BREAK_COMPLETION 1u
+#define KC_BREAK_GUARD 2u
+
+#define KC_CAP_DEFAULT (-1)
+
 struct kc_settings {
 	enum kc_complete_mode complete; /* KVMCOMPL_COMPLETE */
 	enum kc_level log_level;/* KVMCOMPL_LOG=off|error|warn|info|debug */
 	const char *log_file;   /* KVMCOMPL_LOG_FILE, NULL for stderr */
+	long cap;               /* KVMCOMPL_CAP=N|off (0), KC_CAP_DEFAULT */
+	const char *test_arch;  /* KVMCOMPL_TEST_ARCH, tests only */
+	unsigned test_break;    /* KVMCOMPL_TEST_BREAK, tests only */
 };
 
 /* The process's settings; the first call reads the environment. */
@@ -29,5 +39,10 @@ unsigned kc_settings_parse(struct kc_settings *s,
 
 #define KC_BAD_COMPLETE 1u
 #define KC_BAD_LOG 2u
+#define KC_BAD_CAP 4u
+#define KC_BAD_TEST 8u
+
+/* The capability number the library answers at; 0: none. */
+unsigned int kc_cap_number(void);
 
 #endif

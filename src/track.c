@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include "kernel.h"
 #include "log.h"
 #include "track.h"
 #include "vcpu.h"
@@ -33,6 +34,11 @@ uintptr_t kc_track(int fd, enum kc_fd_kind kind)
 {
 	struct kc_vcpu *v;
 
+	/* The first KVM fd met tells what the running kernel offers. */
+	if (kind == KC_FD_SYSTEM || kind == KC_FD_VM)
+		kc_kernel_probe(fd);
+	else if (kind == KC_FD_VCPU)
+		kc_kernel_probe(-1);
 	if (kind != KC_FD_VCPU)
 		return install(fd, (uintptr_t)kind);
 	v = kc_vcpu_new(fd);

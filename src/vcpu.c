@@ -10,7 +10,9 @@
 #include "compat.h"
 #include "log.h"
 #include "next.h"
+#include "kernel.h"
 #include "rules.h"
+#include "settings.h"
 #include "vcpu.h"
 
 /* Slots are allocated a page-sized chunk at a time and never returned to
@@ -138,14 +140,38 @@ int kc_vcpu_live_count(void)
 	return n;
 }
 
-int kc_update_flag(struct kvm_run *run)
+int kc_update_flag(struct kvm_run *run, int *twice)
 {
-	if (kc_exit_rule(kc_rules, run)) {
+	const struct kc_exit_rule *rule = kc_exit_rule(kc_rules, run);
+	const struct kc_kernel *k = kc_kernel();
+
+	*twice = rule && rule->twice_from && k->version >= rule->twice_from &&
+		 (!rule->twice_until || k->version < rule->twice_until);
+	if (k->native_flag) /* abi.md guarantee 5: stop synthesizing */
+		return (run->flags & KVM_RUN_NEEDS_COMPLETION) != 0;
+	if (rule) {
 		run->flags |= KVM_RUN_NEEDS_COMPLETION;
 		return 1;
 	}
 	run->flags &= (__u16)~KVM_RUN_NEEDS_COMPLETION;
 	return 0;
+}
+
+void kc_guard_after_eintr(struct kvm_run *run, int twice)
+{
+	/* Only after the kernel consumed the completion: before one, the
+	 * kernel reads exit_reason to find it (kernel-rules.md). */
+	if (twice && !(kc_settings()->test_break & KC_BREAK_GUARD))
+		run->exit_reason = KVM_EXIT_INTR;
+}
+
+/* Record what the exit now in run owes. */
+static void note_exit(struct kc_vcpu *v, struct kvm_run *run)
+{
+	int twice, pending = kc_update_flag(run, &twice);
+
+	atomic_store_explicit(&v->twice, twice, memory_order_relaxed);
+	atomic_store_explicit(&v->pending, pending, memory_order_relaxed);
 }
 
 void kc_cpu_relax(void)
@@ -188,22 +214,26 @@ int kc_vcpu_run(struct kc_vcpu *v, int fd, void *arg)
 	if (atomic_exchange_explicit(&v->held, 0, memory_order_acq_rel)) {
 		/* A completion already produced this exit: hand it over
 		 * without entering the kernel. */
-		atomic_store(&v->pending, kc_update_flag(run));
+		note_exit(v, run);
 		atomic_store_explicit(&v->state, KC_IDLE, memory_order_release);
 		return 0;
 	}
 
 	/* Entering KVM_RUN finishes whatever was pending... */
 	was_pending = atomic_exchange_explicit(&v->pending, 0, memory_order_relaxed);
-	run->flags &= (__u16)~KVM_RUN_NEEDS_COMPLETION;
+	if (!kc_kernel()->native_flag)
+		run->flags &= (__u16)~KVM_RUN_NEEDS_COMPLETION;
 	r = kc_sys_ioctl(fd, KVM_RUN, arg);
 	err = errno;
 	atomic_store_explicit(&v->runner, (unsigned long)pthread_self(),
 			      memory_order_relaxed);
 	if (r == 0) {
-		atomic_store_explicit(&v->pending, kc_update_flag(run),
-				      memory_order_relaxed);
-	} else if (err != EINTR && was_pending) {
+		note_exit(v, run);
+	} else if (err == EINTR) {
+		/* The VMM's own kick: the completion ran first. */
+		if (was_pending)
+			kc_guard_after_eintr(run, atomic_load(&v->twice));
+	} else if (was_pending) {
 		/* ...unless KVM_RUN failed before reaching it (sync_regs
 		 * errors, EIO from another mm): then it is still owed. Flag
 		 * conservatively; a needless completion costs one KVM_RUN. */

@@ -21,6 +21,13 @@ struct kc_vcpu {
 	atomic_int state;      /* enum kc_run_state */
 	atomic_bool pending;   /* the last exit handed to the VMM owes a completion */
 	atomic_bool held;      /* a completion produced an exit not yet handed over */
+	atomic_bool twice;     /* this kernel would complete the pending exit
+				  again after an EINTR (kc_exit_rule.twice_*) */
+	/* The VMM's last KVM_SET_SIGNAL_MASK, restored after a completion
+	 * that needed its own mask (kernels without immediate_exit). */
+	atomic_bool has_kvm_sigmask;
+	unsigned char kvm_sigmask[16];
+	unsigned int kvm_sigmask_len;
 	_Atomic unsigned long runner; /* pthread_self() of the last KVM_RUN */
 	struct kvm_run *run;   /* the library's own mapping */
 	size_t run_size;
@@ -44,9 +51,16 @@ void kc_vcpu_set_mmap_size(long size);
 /* The VMM's KVM_RUN on fd. */
 int kc_vcpu_run(struct kc_vcpu *v, int fd, void *arg);
 
-/* Set or clear KVM_RUN_NEEDS_COMPLETION in run->flags per the rules and
- * return whether it is set; other bits are untouched. */
-int kc_update_flag(struct kvm_run *run);
+/* After an exit: set or clear KVM_RUN_NEEDS_COMPLETION in run->flags per
+ * the rules (other bits untouched) and return whether the exit owes a
+ * completion; *twice says whether this kernel would redo that completion
+ * after an EINTR. With a kernel that sets the flag itself, its flag is the
+ * answer and is left alone. */
+int kc_update_flag(struct kvm_run *run, int *twice);
+
+/* After an EINTR return that consumed a completion: on a kernel keyed on
+ * exit_reason (twice), make the next KVM_RUN unable to complete again. */
+void kc_guard_after_eintr(struct kvm_run *run, int twice);
 
 /* Number of live objects (for tests). */
 int kc_vcpu_live_count(void);

@@ -1,5 +1,7 @@
 #include <string.h>
 
+#include "kernel.h"
+#include "rules.h"
 #include "settings.h"
 #include "track.h"
 #include "unit.h"
@@ -75,6 +77,59 @@ START_TEST(unknown_values_fall_back_to_defaults)
 }
 END_TEST
 
+START_TEST(capability_number)
+{
+	struct kc_settings s;
+	const char *const none[] = { NULL };
+	const char *const off[] = { "KVMCOMPL_CAP=off", NULL };
+	const char *const n[] = { "KVMCOMPL_CAP=250", NULL };
+	const char *const bad[] = { "KVMCOMPL_CAP=25x", NULL };
+	const char *const zero[] = { "KVMCOMPL_CAP=0", NULL };
+
+	ck_assert_uint_eq(parse(&s, none), 0);
+	ck_assert_int_eq(s.cap, KC_CAP_DEFAULT);
+	ck_assert_uint_eq(parse(&s, off), 0);
+	ck_assert_int_eq(s.cap, 0);
+	ck_assert_uint_eq(parse(&s, n), 0);
+	ck_assert_int_eq(s.cap, 250);
+	ck_assert_uint_eq(parse(&s, bad), KC_BAD_CAP);
+	ck_assert_int_eq(s.cap, KC_CAP_DEFAULT);
+	ck_assert_uint_eq(parse(&s, zero), KC_BAD_CAP);
+}
+END_TEST
+
+START_TEST(test_only_settings)
+{
+	struct kc_settings s;
+	const char *const c[] = { "KVMCOMPL_TEST_BREAK=completion", "KVMCOMPL_TEST_ARCH=arm64", NULL };
+	const char *const g[] = { "KVMCOMPL_TEST_BREAK=guard", NULL };
+	const char *const bad[] = { "KVMCOMPL_TEST_BREAK=all", NULL };
+
+	ck_assert_uint_eq(parse(&s, c), 0);
+	ck_assert_uint_eq(s.test_break, KC_BREAK_COMPLETION);
+	ck_assert_str_eq(s.test_arch, "arm64");
+	ck_assert_uint_eq(parse(&s, g), 0);
+	ck_assert_uint_eq(s.test_break, KC_BREAK_GUARD);
+	ck_assert_ptr_null(s.test_arch);
+	ck_assert_uint_eq(parse(&s, bad), KC_BAD_TEST);
+	ck_assert_uint_eq(s.test_break, 0);
+}
+END_TEST
+
+START_TEST(kernel_release_versions)
+{
+	ck_assert_uint_eq(kc_parse_release("6.18.44-fc-v657"), KC_KVER(6, 18, 44));
+	ck_assert_uint_eq(kc_parse_release("5.2.0-kdouble"), KC_KVER(5, 2, 0));
+	ck_assert_uint_eq(kc_parse_release("4.10"), KC_KVER(4, 10, 0));
+	ck_assert_uint_eq(kc_parse_release("6.1.0-28-amd64"), KC_KVER(6, 1, 0));
+	ck_assert_uint_eq(kc_parse_release("5.3"), KC_KVER(5, 3, 0));
+	ck_assert_uint_eq(kc_parse_release("weird"), 0);
+	ck_assert_uint_eq(kc_parse_release("4.300.1"), 0);
+	ck_assert(kc_parse_release("5.2.21") < KC_KVER(5, 3, 0));
+	ck_assert(kc_parse_release("5.10.0") > KC_KVER(5, 3, 0));
+}
+END_TEST
+
 START_TEST(proc_link_names)
 {
 	ck_assert_int_eq(kc_kind_from_link("/dev/kvm"), KC_FD_SYSTEM);
@@ -99,6 +154,9 @@ Suite *settings_suite(void)
 	tcase_add_test(tc, every_value);
 	tcase_add_test(tc, unknown_values_fall_back_to_defaults);
 	tcase_add_test(tc, proc_link_names);
+	tcase_add_test(tc, capability_number);
+	tcase_add_test(tc, test_only_settings);
+	tcase_add_test(tc, kernel_release_versions);
 	suite_add_tcase(s, tc);
 	return s;
 }
