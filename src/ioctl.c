@@ -134,8 +134,8 @@ static int vcpu_ioctl(struct kc_vcpu *v, int fd, unsigned int req, void *arg,
 		return set_signal_mask(v, fd, arg);
 	if (__builtin_expect(atomic_load_explicit(&v->pending, memory_order_relaxed) ||
 			     atomic_load_explicit(&v->held, memory_order_relaxed), 0) &&
-	    kc_request_class(kc_rules, req) == KC_REQ_TRIGGER) {
-		const char *name = kc_request_name(kc_rules, req);
+	    kc_request_class(kc_rules(), req) == KC_REQ_TRIGGER) {
+		const char *name = kc_request_name(kc_rules(), req);
 
 		if (atomic_load(&v->held)) {
 			/* abi.md guarantee 4: nothing is completed until the VMM

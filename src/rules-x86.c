@@ -6,14 +6,11 @@
 #include "rules.h"
 
 /* x86 uses the generic _IOC layout (asm-generic/ioctl.h): 2 direction bits
- * at 30, 14 size bits at 16. Written out so the table builds on any host. */
-#define X86_IOC(dir, nr, size) \
-	(((unsigned int)(dir) << 30) | ((unsigned int)(size) << 16) | \
-	 (0xAEu << 8) | (unsigned int)(nr))
-#define X86_IO(nr) X86_IOC(0, nr, 0)
-#define X86_IOW(nr, size) X86_IOC(1, nr, size)
-#define X86_IOR(nr, size) X86_IOC(2, nr, size)
-#define X86_IOWR(nr, size) X86_IOC(3, nr, size)
+ * at 30, 14 size bits at 16 (KC_IOC_GENERIC in rules.h). */
+#define X86_IO(nr) KC_GEN_IO(nr)
+#define X86_IOW(nr, size) KC_GEN_IOW(nr, size)
+#define X86_IOR(nr, size) KC_GEN_IOR(nr, size)
+#define X86_IOWR(nr, size) KC_GEN_IOWR(nr, size)
 
 static const struct kc_exit_rule x86_exits[] = {
 	/* exit           subtype             value  completed by (arch/x86/kvm) */

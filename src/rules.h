@@ -13,6 +13,7 @@ enum kc_subtype {
 	KC_SUB_ANY,          /* every exit of this reason */
 	KC_SUB_HYPERV_TYPE,  /* only run->hyperv.type == value */
 	KC_SUB_MMIO_READ,    /* only MMIO reads (run->mmio.is_write == 0) */
+	KC_SUB_IOCSR_READ,   /* only IOCSR reads (run->iocsr_io.is_write == 0) */
 };
 
 /* A kernel version as comparable number (LINUX_VERSION_CODE layout). */
@@ -36,6 +37,36 @@ struct kc_exit_rule {
 	{ KVM_EXIT_##reason, sub, value, #reason, source, 0, 0 }
 #define KC_EXIT_TWICE(reason, sub, value, source, from, until) \
 	{ KVM_EXIT_##reason, sub, value, #reason, source, from, until }
+
+/* Request numbers written out, so every architecture's table builds on any
+ * host. Type is always KVMIO (0xAE).
+ * Generic layout (include/uapi/asm-generic/ioctl.h; x86, arm64, riscv,
+ * loongarch, s390): nr 8 bits, type 8 at 8, size 14 at 16, dir 2 at 30. */
+#define KC_GEN_NONE  0u
+#define KC_GEN_WRITE 1u
+#define KC_GEN_READ  2u
+#define KC_IOC_GENERIC(dir, nr, size) \
+	(((unsigned int)(dir) << 30) | ((unsigned int)(size) << 16) | \
+	 (0xAEu << 8) | (unsigned int)(nr))
+#define KC_GEN_IO(nr)         KC_IOC_GENERIC(KC_GEN_NONE, nr, 0)
+#define KC_GEN_IOW(nr, size)  KC_IOC_GENERIC(KC_GEN_WRITE, nr, size)
+#define KC_GEN_IOR(nr, size)  KC_IOC_GENERIC(KC_GEN_READ, nr, size)
+#define KC_GEN_IOWR(nr, size) KC_IOC_GENERIC(KC_GEN_READ | KC_GEN_WRITE, nr, size)
+
+/* powerpc and mips layout (arch/powerpc/include/uapi/asm/ioctl.h,
+ * arch/mips/include/uapi/asm/ioctl.h): size 13 bits at 16, dir 3 bits at 29,
+ * _IOC_NONE 1, _IOC_READ 2, _IOC_WRITE 4. Only _IOWR numbers coincide with
+ * the generic ones (6 << 29 == 3 << 30). */
+#define KC_PM_NONE  1u
+#define KC_PM_READ  2u
+#define KC_PM_WRITE 4u
+#define KC_IOC_PPC_MIPS(dir, nr, size) \
+	(((unsigned int)(dir) << 29) | ((unsigned int)(size) << 16) | \
+	 (0xAEu << 8) | (unsigned int)(nr))
+#define KC_PM_IO(nr)         KC_IOC_PPC_MIPS(KC_PM_NONE, nr, 0)
+#define KC_PM_IOW(nr, size)  KC_IOC_PPC_MIPS(KC_PM_WRITE, nr, size)
+#define KC_PM_IOR(nr, size)  KC_IOC_PPC_MIPS(KC_PM_READ, nr, size)
+#define KC_PM_IOWR(nr, size) KC_IOC_PPC_MIPS(KC_PM_READ | KC_PM_WRITE, nr, size)
 
 enum kc_req_class {
 	KC_REQ_OTHER,    /* not a vCPU state ioctl: pass through */
@@ -62,9 +93,30 @@ struct kc_arch_rules {
 };
 
 extern const struct kc_arch_rules kc_rules_x86;
+extern const struct kc_arch_rules kc_rules_arm64;
+extern const struct kc_arch_rules kc_rules_powerpc;
+extern const struct kc_arch_rules kc_rules_riscv;
+extern const struct kc_arch_rules kc_rules_loongarch;
+extern const struct kc_arch_rules kc_rules_mips;
+extern const struct kc_arch_rules kc_rules_s390;
+
+/* Every table, NULL-terminated (for the unit tests). */
+extern const struct kc_arch_rules *const kc_all_rules[];
+
+/* The table whose ->arch is this name ("x86", "arm64", "powerpc", "riscv",
+ * "loongarch", "mips", "s390"), or NULL. */
+const struct kc_arch_rules *kc_rules_by_name(const char *arch);
 
 /* The rules of the architecture this library was built for. */
-extern const struct kc_arch_rules *const kc_rules;
+extern const struct kc_arch_rules *const kc_native_rules;
+
+/* The rules in force: the build's, or another architecture's when a test
+ * asks for it (KVMCOMPL_TEST_ARCH, set once with the settings). */
+extern _Atomic(const struct kc_arch_rules *) kc_rules_active;
+static inline const struct kc_arch_rules *kc_rules(void)
+{
+	return __atomic_load_n((const struct kc_arch_rules **)&kc_rules_active, __ATOMIC_RELAXED);
+}
 
 /* The rule that makes this exit owe a completion, or NULL. */
 const struct kc_exit_rule *kc_exit_rule(const struct kc_arch_rules *rules,

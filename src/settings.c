@@ -114,6 +114,8 @@ const struct kc_settings *kc_settings(void)
 			s.log_file = log_path;
 		}
 		the_settings = s;
+		if (s.test_arch && kc_rules_by_name(s.test_arch))
+			atomic_store(&kc_rules_active, kc_rules_by_name(s.test_arch));
 		atomic_store_explicit(&settings_state, 2, memory_order_release);
 		kc_log_open();
 	} else if (atomic_load_explicit(&settings_state, memory_order_acquire) != 2) {
@@ -143,5 +145,5 @@ unsigned int kc_cap_number(void)
 {
 	long cap = kc_settings()->cap;
 
-	return cap == KC_CAP_DEFAULT ? kc_rules->default_cap : (unsigned int)cap;
+	return cap == KC_CAP_DEFAULT ? kc_rules()->default_cap : (unsigned int)cap;
 }

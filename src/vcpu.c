@@ -142,7 +142,7 @@ int kc_vcpu_live_count(void)
 
 int kc_update_flag(struct kvm_run *run, int *twice)
 {
-	const struct kc_exit_rule *rule = kc_exit_rule(kc_rules, run);
+	const struct kc_exit_rule *rule = kc_exit_rule(kc_rules(), run);
 	const struct kc_kernel *k = kc_kernel();
 
 	*twice = rule && rule->twice_from && k->version >= rule->twice_from &&

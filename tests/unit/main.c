@@ -8,6 +8,7 @@ int main(void)
 	SRunner *sr = srunner_create(rules_suite());
 	int failed;
 
+	srunner_add_suite(sr, rules_arches_suite());
 	srunner_add_suite(sr, settings_suite());
 	srunner_add_suite(sr, fdtable_suite());
 	srunner_add_suite(sr, log_suite());

@@ -151,7 +151,8 @@ END_TEST
 START_TEST(native_rules_are_x86_here)
 {
 #if defined(__x86_64__) || defined(__i386__)
-	ck_assert_ptr_eq(kc_rules, &kc_rules_x86);
+	ck_assert_ptr_eq(kc_native_rules, &kc_rules_x86);
+	ck_assert_ptr_eq(kc_rules(), &kc_rules_x86);
 #endif
 	ck_assert_str_eq(kc_request_name(&kc_rules_x86, KVM_GET_REGS), "KVM_GET_REGS");
 	ck_assert_ptr_null(kc_request_name(&kc_rules_x86, 0xdeadbeef));

@@ -2,6 +2,7 @@
 #define KC_UNIT_H
 #include <check.h>
 Suite *rules_suite(void);
+Suite *rules_arches_suite(void);
 Suite *settings_suite(void);
 Suite *fdtable_suite(void);
 Suite *log_suite(void);
