@@ -151,7 +151,8 @@ static int vcpu_ioctl(struct kc_vcpu *v, int fd, unsigned int req, void *arg,
 	return kc_sys_ioctl(fd, req, arg);
 }
 
-static int kvm_ioctl(int fd, unsigned int req, void *arg)
+/* Kept out of line, so that ioctl() itself stays a compare and a jump. */
+__attribute__((noinline)) static int kvm_ioctl(int fd, unsigned int req, void *arg)
 {
 	int saved_errno = errno, r;
 	uintptr_t e = kc_fd_get(fd);

@@ -82,19 +82,17 @@ static _Thread_local int resolving;
 
 void *kc_next_resolve(enum kc_next_id id)
 {
-	Dl_info found, mine;
 	void *f;
 	int saved_errno = errno;
 
 	if (resolving) /* re-entered from inside dlsym */
 		return table[id].raw;
 	resolving = 1;
+	/* RTLD_NEXT searches only the objects loaded after this one, so it
+	 * cannot hand back these wrappers themselves. (Checking that with
+	 * dladdr would cost more than the rest of start-up: it scans libc's
+	 * symbol table.) */
 	f = dlsym(RTLD_NEXT, table[id].name);
-	/* NULL, or a definition inside this very library (loaded twice, or
-	 * linked oddly): calling it would loop, so use the system call. */
-	if (f && dladdr(f, &found) && dladdr((void *)kc_next_resolve, &mine) &&
-	    found.dli_fbase == mine.dli_fbase)
-		f = NULL;
 	resolving = 0;
 	if (!f) {
 		kc_log_once(KC_LOG_ERROR, "dlsym(RTLD_NEXT) found no usable %s; using the raw system call",
