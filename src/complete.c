@@ -33,6 +33,10 @@ static int claim(struct kc_vcpu *v)
 		 * work there (or this thread's handler interrupted it). */
 		if (s == KC_RUNNING)
 			return 0;
+		if (s == KC_INHERITED) {
+			errno = EIO; /* the kernel's answer to another mm */
+			return -1;
+		}
 		/* Another thread is completing: wait, then find nothing left. */
 		kc_cpu_relax();
 		s = KC_IDLE;
@@ -122,9 +126,10 @@ int kc_complete(struct kc_vcpu *v, int fd, const char *why)
 	/* No handler may run in this thread while it holds the vCPU. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	if (!claim(v)) {
+	if ((r = claim(v)) <= 0) {
+		err = r < 0 ? errno : EBUSY;
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
-		errno = EBUSY;
+		errno = err;
 		return -1;
 	}
 	/* Checked again under the claim: another thread may have finished it,

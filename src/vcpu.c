@@ -188,7 +188,7 @@ void kc_cpu_relax(void)
 void kc_vcpu_after_fork(void)
 {
 	for (struct kc_vcpu *v = atomic_load(&all_slots); v; v = v->next)
-		atomic_store(&v->state, KC_IDLE);
+		atomic_store(&v->state, KC_INHERITED);
 }
 
 int kc_vcpu_run(struct kc_vcpu *v, int fd, void *arg)
@@ -204,7 +204,7 @@ int kc_vcpu_run(struct kc_vcpu *v, int fd, void *arg)
 			break;
 		/* Two KVM_RUNs on one vCPU at once: the kernel serialises them;
 		 * keep out of the way of the one already tracked. */
-		if (s == KC_RUNNING)
+		if (s == KC_RUNNING || s == KC_INHERITED)
 			return kc_sys_ioctl(fd, KVM_RUN, arg);
 		/* Another thread's completion: one immediate KVM_RUN with its
 		 * signals blocked, so it ends soon and cannot wait on us. */

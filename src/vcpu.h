@@ -11,6 +11,8 @@ enum kc_run_state {
 	KC_IDLE,       /* nobody is in KVM_RUN for this vCPU */
 	KC_RUNNING,    /* the VMM's KVM_RUN is in progress */
 	KC_COMPLETING, /* the library's completing KVM_RUN is in progress */
+	KC_INHERITED,  /* a forked child's copy: the vCPU belongs to the
+			  parent's mm, the kernel refuses it (EIO) */
 };
 
 struct kc_vcpu {
@@ -69,7 +71,8 @@ int kc_vcpu_live_count(void);
  * since vCPU threads may run under a seccomp filter. */
 void kc_cpu_relax(void);
 
-/* In a forked child: no other thread is inside KVM_RUN or a completion. */
+/* In a forked child: the vCPUs are the parent's; pass them through, so
+ * the child gets the kernel's own errors and nothing is completed. */
 void kc_vcpu_after_fork(void);
 
 #endif
