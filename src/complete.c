@@ -67,14 +67,14 @@ static int run_with_signal(struct kc_vcpu *v, int fd, int *err)
 	only.len = 8; /* the kernel's sigset_t on 64-bit; 32-bit ABIs differ */
 	memset(only.set, 0xff, sizeof only.set);
 	only.set[(sig - 1) / 8] &= (unsigned char)~(1u << ((sig - 1) % 8));
-	if (kc_sys_ioctl(vfd, KVM_SET_SIGNAL_MASK, &only) != 0) {
+	if (kc_sys_ioctl(vfd, kc_rules()->req.set_signal_mask, &only) != 0) {
 		kc_log_once(KC_LOG_ERROR, "KVM_SET_SIGNAL_MASK failed (errno %d) on a kernel without immediate_exit; exits are flagged but not completed",
 			    errno);
 		*err = EAGAIN;
 		return -1;
 	}
 	syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), sig);
-	r = kc_sys_ioctl(vfd, KVM_RUN, NULL);
+	r = kc_sys_ioctl(vfd, kc_rules()->req.run, NULL);
 	*err = errno;
 	sigemptyset(&one);
 	sigaddset(&one, sig);
@@ -85,9 +85,9 @@ static int run_with_signal(struct kc_vcpu *v, int fd, int *err)
 
 		vmm.len = v->kvm_sigmask_len;
 		memcpy(vmm.set, v->kvm_sigmask, sizeof vmm.set);
-		kc_sys_ioctl(vfd, KVM_SET_SIGNAL_MASK, &vmm);
+		kc_sys_ioctl(vfd, kc_rules()->req.set_signal_mask, &vmm);
 	} else {
-		kc_sys_ioctl(vfd, KVM_SET_SIGNAL_MASK, NULL);
+		kc_sys_ioctl(vfd, kc_rules()->req.set_signal_mask, NULL);
 	}
 	return r;
 }
@@ -104,7 +104,7 @@ static int run_immediate(struct kc_vcpu *v, int fd, int *err)
 	/* One atomic step: a kick written by another thread between a read
 	 * and a write would be lost. */
 	vmm_ie = __atomic_exchange_n(&run->immediate_exit, KC_IE_MARK, __ATOMIC_SEQ_CST);
-	r = kc_sys_ioctl(v->own_fd >= 0 ? v->own_fd : fd, KVM_RUN, NULL);
+	r = kc_sys_ioctl(v->own_fd >= 0 ? v->own_fd : fd, kc_rules()->req.run, NULL);
 	*err = errno;
 	/* Give the VMM its value back unless it wrote one meanwhile (a kick):
 	 * then its value stands. */
@@ -151,7 +151,7 @@ int kc_complete(struct kc_vcpu *v, int fd, const char *why)
 		kc_guard_after_eintr(run, 1);
 		kc_log(KC_LOG_DEBUG, "completed exit %u of vCPU fd %d before %s",
 		       reason, fd, why);
-	} else if (r == 0) {
+	} else if (r >= 0) {
 		/* A split MMIO access, string I/O or SEV-ES/TDX continuation:
 		 * the kernel reported the next part. Keep it for the VMM. */
 		int twice;

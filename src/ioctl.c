@@ -54,14 +54,14 @@ static int create(int fd, unsigned int req, void *arg, enum kc_fd_kind kind)
 
 static int system_ioctl(int fd, unsigned int req, void *arg)
 {
+	const struct kc_protocol_requests *p = &kc_rules()->req;
 	int r;
 
-	switch (req) {
-	case KVM_CHECK_EXTENSION:
+	if (req == p->check_extension)
 		return check_extension(fd, req, arg);
-	case KVM_CREATE_VM:
+	if (req == p->create_vm)
 		return create(fd, req, arg, KC_FD_VM);
-	case KVM_GET_VCPU_MMAP_SIZE:
+	if (req == p->get_vcpu_mmap_size) {
 		r = kc_sys_ioctl(fd, req, arg);
 		kc_vcpu_set_mmap_size(r);
 		return r;
@@ -71,14 +71,14 @@ static int system_ioctl(int fd, unsigned int req, void *arg)
 
 static int vm_ioctl(int fd, unsigned int req, void *arg)
 {
+	const struct kc_protocol_requests *p = &kc_rules()->req;
 	int r;
 
-	switch (req) {
-	case KVM_CHECK_EXTENSION:
+	if (req == p->check_extension)
 		return check_extension(fd, req, arg);
-	case KVM_CREATE_VCPU:
+	if (req == p->create_vcpu)
 		return create(fd, req, arg, KC_FD_VCPU);
-	case KVM_CREATE_DEVICE:
+	if (req == p->create_device) {
 		r = kc_sys_ioctl(fd, req, arg);
 		/* The kernel wrote the new fd into *arg, so arg is valid. */
 		if (r == 0 && !(((struct kvm_create_device *)arg)->flags & KVM_CREATE_DEVICE_TEST))
@@ -112,7 +112,7 @@ static int may_complete(const struct kc_vcpu *v)
  * just read arg, so it is valid. */
 static int set_signal_mask(struct kc_vcpu *v, int fd, void *arg)
 {
-	int r = kc_sys_ioctl(fd, KVM_SET_SIGNAL_MASK, arg);
+	int r = kc_sys_ioctl(fd, kc_rules()->req.set_signal_mask, arg);
 	const struct kvm_signal_mask *m = arg;
 
 	if (r == 0 && m && m->len <= sizeof v->kvm_sigmask) {
@@ -128,9 +128,11 @@ static int set_signal_mask(struct kc_vcpu *v, int fd, void *arg)
 static int vcpu_ioctl(struct kc_vcpu *v, int fd, unsigned int req, void *arg,
 		      int saved_errno)
 {
-	if (req == KVM_RUN)
+	const struct kc_protocol_requests *p = &kc_rules()->req;
+
+	if (req == p->run)
 		return kc_vcpu_run(v, fd, arg);
-	if (req == KVM_SET_SIGNAL_MASK)
+	if (req == p->set_signal_mask)
 		return set_signal_mask(v, fd, arg);
 	if (__builtin_expect(atomic_load_explicit(&v->pending, memory_order_relaxed) ||
 			     atomic_load_explicit(&v->held, memory_order_relaxed), 0) &&

@@ -45,7 +45,7 @@ unsigned int kc_parse_release(const char *r)
 
 static int check_extension(int fd, long cap)
 {
-	int r = kc_sys_ioctl(fd, KVM_CHECK_EXTENSION, (void *)cap);
+	int r = kc_sys_ioctl(fd, kc_rules()->req.check_extension, (void *)cap);
 
 	return r > 0 ? r : 0;
 }

@@ -46,6 +46,7 @@ const struct kc_arch_rules kc_rules_arm64 = {
 	"arm64", arm64_exits, sizeof arm64_exits / sizeof *arm64_exits,
 	arm64_requests, sizeof arm64_requests / sizeof *arm64_requests,
 	0,
+	KC_GENERIC_PROTOCOL,
 };
 
 /* Built for arm64 (aarch64-linux-gnu-gcc): every number equals the kernel's. */

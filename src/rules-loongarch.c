@@ -63,6 +63,7 @@ const struct kc_arch_rules kc_rules_loongarch = {
 	"loongarch", loongarch_exits, sizeof loongarch_exits / sizeof *loongarch_exits,
 	loongarch_requests, sizeof loongarch_requests / sizeof *loongarch_requests,
 	KVM_CAP_NEEDS_COMPLETION,
+	KC_GENERIC_PROTOCOL,
 };
 
 /* Only a native loongarch build can check the numbers. */

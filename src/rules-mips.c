@@ -32,6 +32,7 @@ const struct kc_arch_rules kc_rules_mips = {
 	"mips", mips_exits, sizeof mips_exits / sizeof *mips_exits,
 	mips_requests, sizeof mips_requests / sizeof *mips_requests,
 	KVM_CAP_NEEDS_COMPLETION,
+	KC_PPC_MIPS_PROTOCOL,
 };
 
 /* Built for mips64 (mips64el-linux-gnuabi64-gcc): numbers equal the kernel's. */

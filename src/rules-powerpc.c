@@ -48,6 +48,7 @@ const struct kc_arch_rules kc_rules_powerpc = {
 	"powerpc", powerpc_exits, sizeof powerpc_exits / sizeof *powerpc_exits,
 	powerpc_requests, sizeof powerpc_requests / sizeof *powerpc_requests,
 	KVM_CAP_NEEDS_COMPLETION,
+	KC_PPC_MIPS_PROTOCOL,
 };
 
 /* Built for powerpc (powerpc64le-linux-gnu-gcc): numbers equal the kernel's. */

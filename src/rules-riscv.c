@@ -38,6 +38,7 @@ const struct kc_arch_rules kc_rules_riscv = {
 	"riscv", riscv_exits, sizeof riscv_exits / sizeof *riscv_exits,
 	riscv_requests, sizeof riscv_requests / sizeof *riscv_requests,
 	KVM_CAP_NEEDS_COMPLETION,
+	KC_GENERIC_PROTOCOL,
 };
 
 /* Built for riscv (riscv64-linux-gnu-gcc): numbers equal the kernel's. */

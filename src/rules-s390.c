@@ -40,6 +40,7 @@ const struct kc_arch_rules kc_rules_s390 = {
 	"s390", NULL, 0,
 	s390_requests, sizeof s390_requests / sizeof *s390_requests,
 	KVM_CAP_NEEDS_COMPLETION,
+	KC_GENERIC_PROTOCOL,
 };
 
 /* Built for s390x (s390x-linux-gnu-gcc): numbers equal the kernel's. */

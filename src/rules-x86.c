@@ -86,6 +86,7 @@ const struct kc_arch_rules kc_rules_x86 = {
 	"x86", x86_exits, sizeof x86_exits / sizeof *x86_exits,
 	x86_requests, sizeof x86_requests / sizeof *x86_requests,
 	KVM_CAP_NEEDS_COMPLETION,
+	KC_GENERIC_PROTOCOL,
 };
 
 /* On an x86 build host, the written-out numbers must equal the kernel's. */

@@ -94,9 +94,29 @@ const struct kc_arch_rules *kc_rules_by_name(const char *arch)
 #else
 /* No KVM rules known for this architecture: nothing is flagged or
  * completed (pass-through). */
-static const struct kc_arch_rules no_rules = { "none", NULL, 0, NULL, 0, 0 };
+static const struct kc_arch_rules no_rules = {
+	"none", NULL, 0, NULL, 0, 0, KC_GENERIC_PROTOCOL,
+};
 #define KC_NATIVE &no_rules
 #endif
 
 const struct kc_arch_rules *const kc_native_rules = KC_NATIVE;
 _Atomic(const struct kc_arch_rules *) kc_rules_active = KC_NATIVE;
+
+/* The protocol numbers of the build's own table are the kernel's. */
+#if defined(__powerpc__) || defined(__mips__)
+#define NATIVE_IO KC_PM_IO
+#define NATIVE_IOW KC_PM_IOW
+#define NATIVE_IOWR KC_PM_IOWR
+#else
+#define NATIVE_IO KC_GEN_IO
+#define NATIVE_IOW KC_GEN_IOW
+#define NATIVE_IOWR KC_GEN_IOWR
+#endif
+_Static_assert(NATIVE_IO(0x80) == KVM_RUN, "KVM_RUN");
+_Static_assert(NATIVE_IO(0x01) == KVM_CREATE_VM, "KVM_CREATE_VM");
+_Static_assert(NATIVE_IO(0x41) == KVM_CREATE_VCPU, "KVM_CREATE_VCPU");
+_Static_assert(NATIVE_IO(0x03) == KVM_CHECK_EXTENSION, "KVM_CHECK_EXTENSION");
+_Static_assert(NATIVE_IO(0x04) == KVM_GET_VCPU_MMAP_SIZE, "KVM_GET_VCPU_MMAP_SIZE");
+_Static_assert(NATIVE_IOW(0x8b, 4) == KVM_SET_SIGNAL_MASK, "KVM_SET_SIGNAL_MASK");
+_Static_assert(NATIVE_IOWR(0xe0, 12) == KVM_CREATE_DEVICE, "KVM_CREATE_DEVICE");

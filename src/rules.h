@@ -80,6 +80,20 @@ struct kc_request {
 	const char *name;
 };
 
+/* The requests the library itself acts on or issues, in this
+ * architecture's numbering (powerpc and mips lay _IOC out differently), so
+ * that a build can also run another architecture's rules in tests. */
+struct kc_protocol_requests {
+	unsigned int run, create_vm, create_vcpu, check_extension,
+		     get_vcpu_mmap_size, set_signal_mask, create_device;
+};
+#define KC_PROTOCOL(IO, IOW, IOWR) \
+	{ IO(0x80), IO(0x01), IO(0x41), IO(0x03), IO(0x04), \
+	  IOW(0x8b, 4) /* struct kvm_signal_mask */, \
+	  IOWR(0xe0, 12) /* struct kvm_create_device */ }
+#define KC_GENERIC_PROTOCOL KC_PROTOCOL(KC_GEN_IO, KC_GEN_IOW, KC_GEN_IOWR)
+#define KC_PPC_MIPS_PROTOCOL KC_PROTOCOL(KC_PM_IO, KC_PM_IOW, KC_PM_IOWR)
+
 struct kc_arch_rules {
 	const char *arch;
 	const struct kc_exit_rule *exits;
@@ -90,6 +104,7 @@ struct kc_arch_rules {
 	 * 239 means something else (arm64: KVM_CAP_ARM_WRITABLE_IMP_ID_REGS)
 	 * and the user must choose one with KVMCOMPL_CAP. */
 	unsigned int default_cap;
+	struct kc_protocol_requests req;
 };
 
 extern const struct kc_arch_rules kc_rules_x86;

@@ -39,7 +39,7 @@ static size_t run_mapping_size(void)
 		return (size_t)size;
 	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (kvm >= 0) {
-		size = kc_sys_ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, NULL);
+		size = kc_sys_ioctl(kvm, kc_rules()->req.get_vcpu_mmap_size, NULL);
 		((kc_int_fn)kc_next(KC_NEXT_CLOSE))(kvm);
 	}
 	if (size <= 0)
@@ -205,7 +205,7 @@ int kc_vcpu_run(struct kc_vcpu *v, int fd, void *arg)
 		/* Two KVM_RUNs on one vCPU at once: the kernel serialises them;
 		 * keep out of the way of the one already tracked. */
 		if (s == KC_RUNNING || s == KC_INHERITED)
-			return kc_sys_ioctl(fd, KVM_RUN, arg);
+			return kc_sys_ioctl(fd, kc_rules()->req.run, arg);
 		/* Another thread's completion: one immediate KVM_RUN with its
 		 * signals blocked, so it ends soon and cannot wait on us. */
 		kc_cpu_relax();
@@ -223,11 +223,11 @@ int kc_vcpu_run(struct kc_vcpu *v, int fd, void *arg)
 	was_pending = atomic_exchange_explicit(&v->pending, 0, memory_order_relaxed);
 	if (!kc_kernel()->native_flag)
 		run->flags &= (__u16)~KVM_RUN_NEEDS_COMPLETION;
-	r = kc_sys_ioctl(fd, KVM_RUN, arg);
+	r = kc_sys_ioctl(fd, kc_rules()->req.run, arg);
 	err = errno;
 	atomic_store_explicit(&v->runner, (unsigned long)pthread_self(),
 			      memory_order_relaxed);
-	if (r == 0) {
+	if (r >= 0) { /* powerpc returns RESUME_HOST (positive) too */
 		note_exit(v, run);
 	} else if (err == EINTR) {
 		/* The VMM's own kick: the completion ran first. */

@@ -6,4 +6,5 @@ Suite *rules_arches_suite(void);
 Suite *settings_suite(void);
 Suite *fdtable_suite(void);
 Suite *log_suite(void);
+Suite *native_arch_suite(void);
 #endif

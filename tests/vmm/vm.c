@@ -185,6 +185,11 @@ void vm_setup_msr(struct vm *vm)
 	struct kvm_msr_filter f;
 	uint8_t bitmap[1] = { 0 };  /* bit 0 clear: deny MSR_DEV */
 
+	/* Kernels before 5.10 (or a kernel double of one) have no user-space
+	 * MSR exits: msr_how stays NULL and MSR scenarios skip. */
+	vm->msr_how = NULL;
+	if (ioctl(vm->kvm, KVM_CHECK_EXTENSION, KVM_CAP_X86_USER_SPACE_MSR) <= 0)
+		return;
 	memset(&cap, 0, sizeof(cap));
 	cap.cap = KVM_CAP_X86_USER_SPACE_MSR;
 	cap.args[0] = KVM_MSR_EXIT_REASON_UNKNOWN | KVM_MSR_EXIT_REASON_FILTER;

@@ -1,0 +1,617 @@
+/* libkdouble: a test double of the KVM kernel interface, preloaded AFTER
+ * libkvmcompl (LD_PRELOAD="libkvmcompl.so libkdouble.so") or alone (the
+ * control), so that libkvmcompl's dlsym(RTLD_NEXT, "ioctl") reaches it.
+ *
+ * KDOUBLE=<personality> selects the kernel modelled (see kd_pers below);
+ * unset, every call passes through.  KDOUBLE_STRICT=1 makes the process
+ * exit 1 when a completion ran twice for one exit.
+ *
+ * fds: /dev/kvm, VM and vCPU fds are memfds.  Objects are keyed on the
+ * memfd's inode, not on the fd number, as the kernel keys on the file: so
+ * dup/dup2/dup3/fcntl(F_DUPFD*), close, fd reuse and fds passed around need
+ * no interposition, and every MAP_SHARED mmap of a vCPU fd maps the same
+ * kvm_run page (the memfd's first page) without an mmap interposer. */
+#define _GNU_SOURCE
+#include "kdouble.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#define EXPORT __attribute__((visibility("default")))
+
+/* ---- personalities ---- */
+static const struct kd_pers pers[] = {
+	/* name          arch         version        machine      ie  native */
+	{ "x86-4.10", KD_X86, KD_VER(4, 10), "x86_64", 0, 0 },
+	{ "x86-5.0", KD_X86, KD_VER(5, 0), "x86_64", 1, 0 },
+	{ "x86-6.1", KD_X86, KD_VER(6, 1), "x86_64", 1, 0 },
+	{ "x86-6.18", KD_X86, KD_VER(6, 18), "x86_64", 1, 0 },
+	/* "KVM: Add a common kvm_run flag to communicate an exit needs
+	 * completion" v1 (Jan 2025), applied to 6.14 */
+	{ "x86-upstream-flag", KD_X86, KD_VER(6, 14), "x86_64", 1, 1 },
+	{ "arm64-5.2", KD_ARM64, KD_VER(5, 2), "aarch64", 1, 0 },
+	{ "arm64-6.12", KD_ARM64, KD_VER(6, 12), "aarch64", 1, 0 },
+	{ "ppc-book3s", KD_PPC, KD_VER(6, 12), "ppc64le", 1, 0 },
+	{ "riscv", KD_RISCV, KD_VER(6, 12), "riscv64", 1, 0 },
+	{ "loongarch-6.14", KD_LOONGARCH, KD_VER(6, 14), "loongarch64", 1, 0 },
+	{ "mips", KD_MIPS, KD_VER(6, 12), "mips64", 1, 0 },
+	{ "s390", KD_S390, KD_VER(6, 12), "s390x", 1, 0 },
+};
+const struct kd_pers *kd_p;
+static const struct kd_arch_ops *ops;
+static int strict;
+static char release[64];
+
+/* ---- the next definitions ---- */
+static int (*real_open)(const char *, int, ...);
+static int (*real_openat)(int, const char *, int, ...);
+static int (*real_ioctl)(int, unsigned long, ...);
+static ssize_t (*real_readlink)(const char *, char *, size_t);
+static ssize_t (*real_readlinkat)(int, const char *, char *, size_t);
+static int (*real_uname)(struct utsname *);
+
+static void resolve(void)
+{
+	static int done;
+	if (done) return;
+	real_open = (int (*)(const char *, int, ...))dlsym(RTLD_NEXT, "open");
+	real_openat = (int (*)(int, const char *, int, ...))dlsym(RTLD_NEXT, "openat");
+	real_ioctl = (int (*)(int, unsigned long, ...))dlsym(RTLD_NEXT, "ioctl");
+	real_readlink = (ssize_t (*)(const char *, char *, size_t))dlsym(RTLD_NEXT, "readlink");
+	real_readlinkat = (ssize_t (*)(int, const char *, char *, size_t))dlsym(RTLD_NEXT, "readlinkat");
+	real_uname = (int (*)(struct utsname *))dlsym(RTLD_NEXT, "uname");
+	done = 1;
+}
+
+static void report(void);
+
+__attribute__((constructor)) static void kd_init(void)
+{
+	const char *name = getenv("KDOUBLE"), *s = getenv("KDOUBLE_STRICT");
+
+	resolve();
+	strict = s && *s == '1';
+	if (!name || !*name) return;
+	for (size_t i = 0; i < sizeof(pers) / sizeof(pers[0]); i++)
+		if (!strcmp(pers[i].name, name)) kd_p = &pers[i];
+	if (!kd_p) {
+		fprintf(stderr, "kdouble: unknown personality KDOUBLE=%s\n", name);
+		_exit(99);
+	}
+	if (kd_p->arch == KD_X86 && !KD_HOST_X86) {
+		/* x86 needs the host's x86 structures; the scripted guests run
+		 * in any build (a cross build uses the target's own layouts) */
+		fprintf(stderr, "kdouble: personality %s cannot run in a %s build\n", name,
+			kd_arch_name(KD_HOST_ARCH));
+		_exit(77);
+	}
+	ops = kd_p->arch == KD_X86 ? &kd_x86_ops : &kd_gen_ops;
+	snprintf(release, sizeof(release), "%d.%d.0-kdouble", kd_p->ver / 100, kd_p->ver % 100);
+}
+
+/* ---- objects, keyed on the memfd inode ---- */
+enum kd_kind { K_NONE, K_SYSTEM, K_VM, K_VCPU };
+struct kd_obj { dev_t dev; ino_t ino; enum kd_kind kind; void *p; };
+#define MAXOBJ 512
+static struct kd_obj objs[MAXOBJ];
+static int nobj;
+static pthread_mutex_t objs_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct kd_vcpu *vcpus[MAXOBJ];
+static int nvcpus, nvms;
+
+static enum kd_kind lookup(int fd, void **p)
+{
+	struct stat st;
+	enum kd_kind k = K_NONE;
+
+	if (!kd_p || fd < 0 || fstat(fd, &st) < 0) return K_NONE;
+	pthread_mutex_lock(&objs_lock);
+	for (int i = 0; i < nobj; i++)
+		if (objs[i].dev == st.st_dev && objs[i].ino == st.st_ino) {
+			k = objs[i].kind;
+			if (p) *p = objs[i].p;
+			break;
+		}
+	pthread_mutex_unlock(&objs_lock);
+	return k;
+}
+
+static int new_obj(const char *name, enum kd_kind kind, void *p, size_t size, int cloexec)
+{
+	struct stat st;
+	int fd = memfd_create(name, cloexec ? MFD_CLOEXEC : 0);
+
+	if (fd < 0) return -1;
+	if ((size && ftruncate(fd, (off_t)size) < 0) || fstat(fd, &st) < 0) {
+		close(fd);
+		return -1;
+	}
+	pthread_mutex_lock(&objs_lock);
+	if (nobj == MAXOBJ) {
+		pthread_mutex_unlock(&objs_lock);
+		close(fd);
+		errno = ENOMEM;
+		return -1;
+	}
+	objs[nobj++] = (struct kd_obj){ st.st_dev, st.st_ino, kind, p };
+	pthread_mutex_unlock(&objs_lock);
+	return fd;
+}
+
+/* ---- open, readlink, uname ---- */
+static int open_kvm(int flags)
+{
+	return new_obj("kdouble-kvm", K_SYSTEM, NULL, 0, flags & O_CLOEXEC);
+}
+
+#define OPEN_BODY(call) \
+	mode_t mode = 0; \
+	if (flags & (O_CREAT | O_TMPFILE)) { \
+		va_list ap; va_start(ap, flags); mode = (mode_t)va_arg(ap, int); va_end(ap); \
+	} \
+	resolve(); \
+	if (kd_p && !strcmp(path, "/dev/kvm")) return open_kvm(flags); \
+	return call;
+
+EXPORT int open(const char *path, int flags, ...) { OPEN_BODY(real_open(path, flags, mode)) }
+EXPORT int open64(const char *path, int flags, ...) { OPEN_BODY(real_open(path, flags | O_LARGEFILE, mode)) }
+EXPORT int openat(int dir, const char *path, int flags, ...) { OPEN_BODY(real_openat(dir, path, flags, mode)) }
+EXPORT int openat64(int dir, const char *path, int flags, ...) { OPEN_BODY(real_openat(dir, path, flags | O_LARGEFILE, mode)) }
+EXPORT int __open_2(const char *path, int flags);
+EXPORT int __open_2(const char *path, int flags) { return open(path, flags); }
+EXPORT int __open64_2(const char *path, int flags);
+EXPORT int __open64_2(const char *path, int flags) { return open(path, flags); }
+
+/* The names the kernel gives: kvm_dev_ioctl_create_vm "kvm-vm",
+ * create_vcpu_fd "kvm-vcpu:%d" (virt/kvm/kvm_main.c). */
+static ssize_t fd_link(const char *path, char *buf, size_t size)
+{
+	const char *p;
+	char *end, name[64];
+	long fd;
+	void *o = NULL;
+	enum kd_kind k;
+
+	if (!kd_p || strncmp(path, "/proc/", 6)) return -2;
+	p = path + 6;
+	if (!strncmp(p, "self/", 5)) p += 5;
+	else if (!strncmp(p, "thread-self/", 12)) p += 12;
+	else {
+		strtol(p, &end, 10);
+		if (end == p || *end != '/') return -2;
+		p = end + 1;
+	}
+	if (strncmp(p, "fd/", 3)) return -2;
+	fd = strtol(p + 3, &end, 10);
+	if (end == p + 3 || *end) return -2;
+	k = lookup((int)fd, &o);
+	if (k == K_SYSTEM) snprintf(name, sizeof(name), "/dev/kvm");
+	else if (k == K_VM) snprintf(name, sizeof(name), "anon_inode:kvm-vm");
+	else if (k == K_VCPU) snprintf(name, sizeof(name), "anon_inode:kvm-vcpu:%d", ((struct kd_vcpu *)o)->vcpu_id);
+	else return -2;
+	size_t n = strlen(name);
+	if (n > size) n = size;
+	memcpy(buf, name, n);
+	return (ssize_t)n;
+}
+
+EXPORT ssize_t readlink(const char *path, char *buf, size_t size)
+{
+	ssize_t r;
+	resolve();
+	if ((r = fd_link(path, buf, size)) != -2) return r;
+	return real_readlink(path, buf, size);
+}
+
+EXPORT ssize_t readlinkat(int dir, const char *path, char *buf, size_t size)
+{
+	ssize_t r;
+	resolve();
+	if (path[0] == '/' && (r = fd_link(path, buf, size)) != -2) return r;
+	return real_readlinkat(dir, path, buf, size);
+}
+
+EXPORT int uname(struct utsname *u)
+{
+	int r;
+	resolve();
+	r = real_uname(u);
+	if (r == 0 && kd_p) {
+		snprintf(u->release, sizeof(u->release), "%s", release);
+		snprintf(u->machine, sizeof(u->machine), "%s", kd_p->machine);
+	}
+	return r;
+}
+
+/* ---- accounting ---- */
+void kd_new_exit(struct kd_vcpu *v)
+{
+	v->exit_seq++;
+	v->seq_count = 0;
+	v->exits++;
+}
+
+void kd_completed(struct kd_vcpu *v, const char *what)
+{
+	int i;
+
+	for (i = 0; i < KD_MAXCOMP && v->comp[i].what; i++)
+		if (!strcmp(v->comp[i].what, what)) break;
+	if (i < KD_MAXCOMP) {
+		v->comp[i].what = what;
+		v->comp[i].n++;
+	}
+	if (++v->seq_count == 2) {
+		v->doubles++;
+		fprintf(stderr, "kdouble[%s]: DOUBLE COMPLETION: vm %d vcpu %d: %s ran twice for exit #%llu\n",
+			kd_p->name, v->vm_id, v->vcpu_id, what, (unsigned long long)v->exit_seq);
+	}
+}
+
+static unsigned reported_doubles;
+static int reported;
+
+/* Problems a VMM test must fail on: completions that ran twice, and
+ * guests run by a KVM_RUN that relied on an ignored immediate_exit. */
+static unsigned total_doubles(void)
+{
+	unsigned d = 0;
+	for (int i = 0; i < nvcpus; i++) d += vcpus[i]->doubles + vcpus[i]->ignored_ie;
+	return d;
+}
+
+static void report(void)
+{
+	for (int i = 0; i < nvcpus; i++) {
+		struct kd_vcpu *v = vcpus[i];
+		char buf[512];
+		size_t n = 0;
+		buf[0] = 0;
+		for (int j = 0; j < KD_MAXCOMP && v->comp[j].what; j++)
+			n += (size_t)snprintf(buf + n, n < sizeof(buf) ? sizeof(buf) - n : 0, " %s=%u",
+					      v->comp[j].what, v->comp[j].n);
+		fprintf(stderr, "kdouble[%s]: vm %d vcpu %d: exits=%u completions:%s%s%s\n", kd_p->name,
+			v->vm_id, v->vcpu_id, v->exits, buf[0] ? buf : " none",
+			v->doubles ? " (DOUBLE COMPLETION)" : "",
+			v->ignored_ie ? " (IGNORED IMMEDIATE_EXIT)" : "");
+	}
+	reported = 1;
+	reported_doubles = total_doubles();
+}
+
+/* For VMMs (dlsym): print the counters now; returns how many exits were
+ * completed twice (plus guest runs under an ignored immediate_exit). */
+EXPORT unsigned kdouble_report(void);
+EXPORT unsigned kdouble_report(void)
+{
+	if (!kd_p) return 0;
+	report();
+	return reported_doubles;
+}
+
+__attribute__((destructor)) static void kd_fini(void)
+{
+	if (!kd_p) return;
+	if (!reported || total_doubles() != reported_doubles) report();
+	if (strict && total_doubles()) {
+		fprintf(stderr, "kdouble[%s]: KDOUBLE_STRICT: %u DOUBLE COMPLETION(s) or IGNORED IMMEDIATE_EXIT run(s): exit 1\n", kd_p->name,
+			total_doubles());
+		_exit(1);
+	}
+}
+
+/* ---- helpers for the arch code ---- */
+uint8_t *kd_gpa(struct kd_vm *vm, uint64_t gpa, uint64_t len)
+{
+	for (int i = 0; i < vm->nslot; i++) {
+		struct kd_slot *s = &vm->slot[i];
+		if (s->size && gpa >= s->gpa && gpa + len <= s->gpa + s->size)
+			return s->hva + (gpa - s->gpa);
+	}
+	return NULL;
+}
+
+void kd_internal_error(struct kd_vcpu *v, const char *why)
+{
+	fprintf(stderr, "kdouble[%s]: KVM_EXIT_INTERNAL_ERROR: %s\n", kd_p->name, why);
+	v->run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+	v->run->internal.suberror = KVM_INTERNAL_ERROR_EMULATION;
+	v->run->internal.ndata = 0;
+	kd_new_exit(v);
+}
+
+/* ---- capabilities (kvm_vm_ioctl_check_extension and the arch's) ---- */
+static int check_extension(long cap)
+{
+	int x86 = kd_p->arch == KD_X86;
+
+	switch (cap) {
+	case KVM_CAP_IMMEDIATE_EXIT: /* 4.11, "KVM: add kvm_run.immediate_exit" */
+		return kd_p->immediate_exit;
+	case KVM_CAP_USER_MEMORY:
+		return 1;
+	case KVM_CAP_ONE_REG:
+		return !x86;
+#if KD_HOST_X86   /* defined only where <asm/kvm.h> has __KVM_HAVE_* */
+	case KVM_CAP_SET_TSS_ADDR:
+	case KVM_CAP_EXT_CPUID:
+	case KVM_CAP_XSAVE:
+	case KVM_CAP_XCRS:
+	case KVM_CAP_MP_STATE:
+	case KVM_CAP_VCPU_EVENTS:
+	case KVM_CAP_DEBUGREGS:
+		return x86;
+#endif
+	case KVM_CAP_X86_USER_SPACE_MSR: /* 5.10: 1ae099540e8c */
+	case KVM_CAP_X86_MSR_FILTER:
+		return x86 && kd_p->ver >= KD_VER(5, 10);
+	case KVM_CAP_NR_VCPUS:
+	case KVM_CAP_MAX_VCPUS:
+		return 4;
+	case KD_CAP_NEEDS_COMPLETION:
+		/* the upstream series answers 1; on arm64 6.15+ 239 is
+		 * KVM_CAP_ARM_WRITABLE_IMP_ID_REGS (no personality here is 6.15+) */
+		if (kd_p->native_flag) return 1;
+		if (kd_p->arch == KD_ARM64 && kd_p->ver >= KD_VER(6, 15)) return 1;
+		return 0;
+	}
+	return 0;
+}
+
+/* ---- system, VM, vCPU ioctls ---- */
+#define RUN_PAGES 3   /* x86: run page, PIO page, coalesced MMIO page */
+
+static int create_vm(void)
+{
+	struct kd_vm *vm = calloc(1, sizeof(*vm));
+	int fd;
+	if (!vm) { errno = ENOMEM; return -1; }
+	vm->id = __atomic_add_fetch(&nvms, 1, __ATOMIC_SEQ_CST);
+	fd = new_obj("kdouble-vm", K_VM, vm, 0, 1);
+	if (fd < 0) free(vm);
+	return fd;
+}
+
+static int create_vcpu(struct kd_vm *vm, unsigned long id)
+{
+	struct kd_vcpu *v = calloc(1, sizeof(*v));
+	size_t size = RUN_PAGES * 4096;
+	int fd;
+
+	if (!v) { errno = ENOMEM; return -1; }
+	fd = new_obj("kdouble-vcpu", K_VCPU, v, size, 1);
+	if (fd < 0) { free(v); return -1; }
+	v->run = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (v->run == MAP_FAILED) { close(fd); errno = ENOMEM; return -1; }
+	v->run_size = size;
+	v->vm = vm;
+	v->vm_id = vm->id;
+	v->vcpu_id = (int)id;
+	pthread_mutex_init(&v->lock, NULL);
+	ops->vcpu_init(v);
+	pthread_mutex_lock(&objs_lock);
+	v->id = nvcpus;
+	if (nvcpus < MAXOBJ) vcpus[nvcpus++] = v;
+	pthread_mutex_unlock(&objs_lock);
+	vm->nvcpu++;
+	return fd;
+}
+
+static int sys_ioctl(unsigned int req, unsigned long arg)
+{
+	enum kd_arch a = kd_p->arch;
+
+	if (req == KD_GET_API_VERSION(a)) return KVM_API_VERSION;
+	if (req == KD_CREATE_VM(a)) return create_vm();
+	if (req == KD_CHECK_EXTENSION(a)) return check_extension((long)arg);
+	if (req == KD_GET_VCPU_MMAP_SIZE(a)) return RUN_PAGES * 4096;
+#if KD_HOST_X86
+	if (a == KD_X86 && req == KVM_GET_SUPPORTED_CPUID) {
+		struct kvm_cpuid2 *c = (void *)arg;
+		if (c->nent < 1) { c->nent = 1; errno = E2BIG; return -1; }
+		c->nent = 1;
+		memset(&c->entries[0], 0, sizeof(c->entries[0]));
+		c->entries[0].eax = 0xd;
+		return 0;
+	}
+#endif
+	errno = EINVAL;
+	return -1;
+}
+
+static int vm_ioctl(struct kd_vm *vm, unsigned int req, unsigned long arg)
+{
+	enum kd_arch a = kd_p->arch;
+
+	if (req == KD_CHECK_EXTENSION(a)) return check_extension((long)arg);
+	if (req == KD_CREATE_VCPU(a)) return create_vcpu(vm, arg);
+	if (req == KD_SET_USER_MEMORY_REGION(a)) {
+		const struct kvm_userspace_memory_region *r = (void *)arg;
+		if (r->slot >= 8) { errno = EINVAL; return -1; }
+		vm->slot[r->slot] = (struct kd_slot){ r->guest_phys_addr, r->memory_size,
+						      (uint8_t *)(uintptr_t)r->userspace_addr };
+		if ((int)r->slot >= vm->nslot) vm->nslot = (int)r->slot + 1;
+		return 0;
+	}
+	if (req == KD_ENABLE_CAP(a)) {
+		const struct kvm_enable_cap *c = (void *)arg;
+		/* kvm_vm_ioctl_enable_cap: x86 5.10+ KVM_CAP_X86_USER_SPACE_MSR */
+		if (a == KD_X86 && kd_p->ver >= KD_VER(5, 10) && c->cap == KVM_CAP_X86_USER_SPACE_MSR) {
+			vm->msr_exit_reasons = (uint32_t)c->args[0];
+			return 0;
+		}
+		errno = EINVAL;
+		return -1;
+	}
+#if KD_HOST_X86
+	if (a == KD_X86 && req == KVM_SET_TSS_ADDR) return 0;
+	if (a == KD_X86 && kd_p->ver >= KD_VER(5, 10) && req == KVM_X86_SET_MSR_FILTER) {
+		const struct kvm_msr_filter *f = (void *)arg;
+		vm->filter_flags = f->flags;
+		vm->nrange = 0;
+		for (int i = 0; i < KVM_MSR_FILTER_MAX_RANGES && vm->nrange < 4; i++) {
+			const struct kvm_msr_filter_range *r = &f->ranges[i];
+			if (!r->nmsrs) continue;
+			if (r->nmsrs > 512) { errno = EINVAL; return -1; }
+			vm->range[vm->nrange].flags = r->flags;
+			vm->range[vm->nrange].nmsrs = r->nmsrs;
+			vm->range[vm->nrange].base = r->base;
+			memcpy(vm->range[vm->nrange].bitmap, r->bitmap, (r->nmsrs + 7) / 8);
+			vm->nrange++;
+		}
+		vm->filter_set = 1;
+		return 0;
+	}
+#endif
+	errno = EINVAL;
+	return -1;
+}
+
+/* A signal pending in this thread and not blocked by the mask KVM_RUN
+ * runs with (KVM_SET_SIGNAL_MASK's, else the thread's own). The double
+ * neither delivers nor consumes it. */
+static int signal_pending_unmasked(struct kd_vcpu *v)
+{
+	sigset_t pend, mask;
+
+	if (sigpending(&pend) < 0) return 0;
+	if (v->sigset_active) mask = v->sigset;
+	else pthread_sigmask(SIG_SETMASK, NULL, &mask);
+	for (int s = 1; s < NSIG; s++)
+		if (sigismember(&pend, s) == 1 && sigismember(&mask, s) != 1) return 1;
+	return 0;
+}
+
+/* KVM_RUN in the order every architecture's kvm_arch_vcpu_ioctl_run has
+ * it: signal mask in place, the pending completion (which may return at
+ * once with a new exit), the immediate_exit check (EINTR, exit_reason left
+ * alone), then the run loop whose signal check sets KVM_EXIT_INTR. */
+static int vcpu_run(struct kd_vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	int r;
+
+	/* x86 5.12+: kvm_arch_vcpu_ioctl_run zeroes kvm_run->flags on entry
+	 * (the 5.12 bus-lock exit series); others never touch bit 15. */
+	if (kd_p->arch == KD_X86 && kd_p->ver >= KD_VER(5, 12))
+		run->flags = 0;
+	if (kd_p->arch == KD_ARM64 && !v->g.initialized) {
+		/* arm.c kvm_arch_vcpu_ioctl_run: !kvm_vcpu_initialized -> ENOEXEC */
+		errno = ENOEXEC;
+		return -1;
+	}
+	r = ops->complete(v);
+	if (r != 1)
+		goto out;
+	/* 4.11+ (460df4c1fc7c "KVM: race-free exit from KVM_RUN without
+	 * POSIX signals"): checked after the completion, before the guest. */
+	if (kd_p->immediate_exit && run->immediate_exit) {
+		errno = EINTR;
+		r = -1;
+		goto out;
+	}
+	/* loongarch vcpu.c kvm_arch_vcpu_ioctl_run: "run->exit_reason =
+	 * KVM_EXIT_UNKNOWN" only now, after the immediate_exit return. */
+	if (kd_p->arch == KD_LOONGARCH)
+		run->exit_reason = KVM_EXIT_UNKNOWN;
+	/* arm64: flags zeroed on entering the run loop, not on the EINTR path */
+	if (kd_p->arch == KD_ARM64 && kd_p->ver >= KD_VER(6, 0))
+		run->flags = 0;
+	/* x86 vcpu_run / arm64 kvm_arch_vcpu_ioctl_run / ppc
+	 * kvmppc_prepare_to_enter / riscv, loongarch xfer_to_guest_mode:
+	 * signal_pending -> exit_reason = KVM_EXIT_INTR, -EINTR. */
+	if (signal_pending_unmasked(v)) {
+		run->exit_reason = KVM_EXIT_INTR;
+		errno = EINTR;
+		r = -1;
+		goto out;
+	}
+	/* Before 4.11 immediate_exit is padding the kernel never reads: the
+	 * guest runs.  Not a kernel error, but libkvmcompl promises that its
+	 * completion runs no guest instruction: counted as a problem. */
+	if (!kd_p->immediate_exit && run->immediate_exit) {
+		v->ignored_ie++;
+		fprintf(stderr, "kdouble[%s]: IGNORED IMMEDIATE_EXIT: vm %d vcpu %d: KVM_RUN with immediate_exit=%u runs the guest (no KVM_CAP_IMMEDIATE_EXIT before 4.11)\n",
+			kd_p->name, v->vm_id, v->vcpu_id, run->immediate_exit);
+	}
+	ops->run_guest(v);
+	r = 0;
+out:
+	/* The upstream series (patch for x86): bit 15 whenever
+	 * vcpu->arch.complete_userspace_io is set on return. */
+	if (kd_p->native_flag) {
+		int e = errno;
+		if (ops->pending(v)) run->flags |= KD_FLAG_NEEDS_COMPLETION;
+		else run->flags &= (uint16_t)~KD_FLAG_NEEDS_COMPLETION;
+		errno = e;
+	}
+	return r;
+}
+
+static int vcpu_ioctl(struct kd_vcpu *v, unsigned int req, unsigned long arg)
+{
+	enum kd_arch a = kd_p->arch;
+	int r;
+
+	pthread_mutex_lock(&v->lock);
+	if (req == KD_RUN(a)) {
+		r = vcpu_run(v);
+	} else if (req == KD_SET_SIGNAL_MASK(a)) {
+		/* kvm_vcpu_ioctl_set_sigmask: NULL clears; len must be the
+		 * kernel's sizeof(sigset_t): 16 on mips (_NSIG 128), else 8 */
+		const struct kvm_signal_mask *m = (void *)arg;
+		unsigned len = a == KD_MIPS ? 16 : 8;
+		r = 0;
+		if (!m) {
+			v->sigset_active = 0;
+		} else if (m->len != len || len > sizeof(sigset_t)) {
+			errno = EINVAL;
+			r = -1;
+		} else {
+			sigemptyset(&v->sigset);
+			memcpy(&v->sigset, m->sigset, len);
+			sigdelset(&v->sigset, SIGKILL);
+			sigdelset(&v->sigset, SIGSTOP);
+			v->sigset_active = 1;
+		}
+	} else {
+		r = ops->vcpu_ioctl(v, req, (void *)arg);
+	}
+	pthread_mutex_unlock(&v->lock);
+	return r;
+}
+
+EXPORT int ioctl(int fd, unsigned long request, ...)
+{
+	va_list ap;
+	unsigned long arg;
+	void *o = NULL;
+	enum kd_kind k;
+	unsigned int req = (unsigned int)request;
+
+	va_start(ap, request);
+	arg = va_arg(ap, unsigned long);
+	va_end(ap);
+	resolve();
+	if (((req >> 8) & 0xff) != 0xAE || (k = lookup(fd, &o)) == K_NONE)
+		return real_ioctl(fd, request, arg);
+	switch (k) {
+	case K_SYSTEM: return sys_ioctl(req, arg);
+	case K_VM: return vm_ioctl(o, req, arg);
+	case K_VCPU: return vcpu_ioctl(o, req, arg);
+	default: break;
+	}
+	errno = ENOTTY;
+	return -1;
+}
