@@ -1,6 +1,6 @@
 /* kvmcompl-bench: what libkvmcompl costs, measured side by side in one run.
  *
- *   kvmcompl-bench --lib PATH --empty PATH [--out FILE] [--reps N]
+ *   kvmcompl-bench --lib PATH --empty PATH [--out FILE] [--reps N] [--only TEXT]
  *
  * The driver runs each measurement as a child process, natively and with
  * the library preloaded, alternating, --reps times each, and prints the
@@ -195,7 +195,8 @@ static double child_scale(long n, long fds, int high)
 		fd = dup2(vm.fd, (int)rl.rlim_max - 1);
 		if (fd < 0)
 			die("dup2 to the highest fd");
-		fprintf(stderr, "scale: VM fd number %d\n", fd);
+		if (fd != 999999)
+			fprintf(stderr, "scale: RLIMIT_NOFILE allows fd %d at most here\n", fd);
 	}
 	t = now_ns();
 	for (long i = 0; i < n; i++)
@@ -354,6 +355,7 @@ static struct stat3 stats(double *v, int n)
 }
 
 static FILE *results;
+static const char *only; /* --only: measurements whose label contains it */
 
 static void report(const char *what, const char *unit, struct stat3 a, struct stat3 b,
 		   const char *la, const char *lb, int higher_is_better)
@@ -381,6 +383,8 @@ static void measure(const char *what, const char *unit, const char *name, const 
 	char *av[] = { (char *)self, "--child", (char *)name, argbuf, NULL };
 	char *bv[] = { (char *)self, "--child", (char *)name_b, argbuf, NULL };
 
+	if (only && !strstr(what, only))
+		return;
 	snprintf(argbuf, sizeof argbuf, "%ld", arg);
 	for (int i = 0; i < reps; i++) {
 		spawn(av, NULL, &a[i]);
@@ -399,6 +403,8 @@ static void measure_startup(const char *lib, const char *empty, int reps)
 	int runs = reps * 10;
 	struct stat3 sn, se, sl;
 
+	if (only && !strstr("start-up", only))
+		return;
 	for (int i = 0; i < runs; i++) {
 		n[i] = spawn(argv, NULL, NULL) / 1000;
 		e[i] = spawn(argv, empty, NULL) / 1000;
@@ -428,8 +434,9 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--empty") && i + 1 < argc) empty = argv[++i];
 		else if (!strcmp(argv[i], "--out") && i + 1 < argc) out = argv[++i];
 		else if (!strcmp(argv[i], "--reps") && i + 1 < argc) reps = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i];
 		else {
-			fprintf(stderr, "usage: kvmcompl-bench --lib PATH --empty PATH [--out FILE] [--reps N]\n");
+			fprintf(stderr, "usage: kvmcompl-bench --lib PATH --empty PATH [--out FILE] [--reps N] [--only TEXT]\n");
 			return 2;
 		}
 	}
