@@ -36,7 +36,9 @@ static int complete(struct kd_vcpu *v)
 		/* arm.c: if (run->exit_reason == KVM_EXIT_MMIO)
 		 * kvm_handle_mmio_return(): keyed on user-writable exit_reason.
 		 * 5.0-5.2 (0d640732dbeb moved the skip here) have no guard;
-		 * 2113c5f62b74 (5.3) "Only skip MMIO insn once" checks mmio_needed. */
+		 * 2113c5f62b74 "KVM: arm/arm64: Only skip MMIO insn once" (5.3-rc,
+		 * Aug 2019; also backported to stable trees, so 5.2.y got it later)
+		 * checks mmio_needed.  The personality is v5.2 as released. */
 		if (run->exit_reason != KVM_EXIT_MMIO) return 1;
 		if (VER >= KD_VER(5, 3) && !g->mmio_needed) return 1;
 		g->mmio_needed = 0;
@@ -101,26 +103,39 @@ static int complete(struct kd_vcpu *v)
 		g->pc += 4;   /* sepc += insn_len, loads and stores alike */
 		return 1;
 	case KD_LOONGARCH:
-		/* vcpu.c kvm_arch_vcpu_ioctl_run: keyed on run->exit_reason;
-		 * only the MMIO read is guarded (mmio_needed); IOCSR and the
-		 * user-service HYPERCALL complete again on every KVM_RUN until
-		 * exit_reason is reset after the immediate_exit return */
-		if (run->exit_reason == KVM_EXIT_MMIO) {
-			if (!run->mmio.is_write && g->mmio_needed) {
-				g->mmio_needed = 0;
+		/* vcpu.c kvm_arch_vcpu_ioctl_run: MMIO is keyed on the private
+		 * vcpu->mmio_needed ("if (!vcpu->mmio_is_write)
+		 * kvm_complete_mmio_read(); vcpu->mmio_needed = 0"), not on
+		 * exit_reason; then "switch (run->exit_reason)": IOCSR read and
+		 * the user-service HYPERCALL are keyed on the user-writable
+		 * exit_reason with no guard, and complete again on every KVM_RUN
+		 * until exit_reason is reset after the wants_to_run return */
+		if (g->mmio_needed) {
+			if (!g->mmio_is_write) {
+				/* exit.c kvm_complete_mmio_read: update_pc, then GPR */
 				kd_completed(v, "kvm_complete_mmio_read");
 				g->pc += 4;
 				g->gpr[g->rt] = rd_data(run->mmio.data, run->mmio.len);
 			}
-		} else if (run->exit_reason == KVM_EXIT_LOONGARCH_IOCSR) {
+			g->mmio_needed = 0;
+		}
+		if (run->exit_reason == KVM_EXIT_LOONGARCH_IOCSR) {
 			if (!KD_IOCSR(run)->is_write) {
+				/* exit.c kvm_complete_iocsr_read: GPR = sign-extended
+				 * data (s8/s16/s32/s64); PC was updated at the exit */
+				uint64_t d = rd_data(KD_IOCSR(run)->data, KD_IOCSR(run)->len);
+				unsigned bits = 8 * KD_IOCSR(run)->len;
+				if (bits && bits < 64 && (d >> (bits - 1)) & 1) d |= ~0ull << bits;
 				kd_completed(v, "kvm_complete_iocsr_read");
-				g->gpr[g->rt] = rd_data(KD_IOCSR(run)->data, KD_IOCSR(run)->len);
+				g->gpr[g->rt] = d;
 			}
 		} else if (run->exit_reason == KVM_EXIT_HYPERCALL) {
+			/* exit.c kvm_complete_user_service (6.14, "LoongArch: KVM:
+			 * Add hypercall service support for usermode VMM"):
+			 * update_pc, then A0 (r4) = hypercall.ret */
 			kd_completed(v, "kvm_complete_user_service");
 			g->pc += 4;
-			g->gpr[4] = run->hypercall.ret;   /* A0 */
+			g->gpr[4] = run->hypercall.ret;
 		}
 		return 1;
 	case KD_MIPS:
@@ -213,10 +228,12 @@ static void run_guest(struct kd_vcpu *v)
 				g->return_handled = 0;
 				break;
 			case KD_LOONGARCH:
-				/* kvm_emu_mmio_read: PC stays, mmio_needed; write:
-				 * kvm_emu_mmio_write updates PC, nothing owed */
+				/* exit.c kvm_emu_mmio_read: PC stays, mmio_needed
+				 * (1, or 2 for sign extension); kvm_emu_mmio_write:
+				 * update_pc before the exit, mmio_needed = 1 with
+				 * mmio_is_write: the completion only clears it */
 				if (wr) g->pc += 4;
-				else g->mmio_needed = 1;
+				g->mmio_needed = 1;
 				break;
 			case KD_MIPS:
 				/* kvm_mips_emulate_load: io_pc = next PC, PC rolled
@@ -247,11 +264,21 @@ static void run_guest(struct kd_vcpu *v)
 				run->riscv_sbi.ret[0] = run->riscv_sbi.ret[1] = 0;
 				g->return_handled = 0;
 			} else if (A == KD_LOONGARCH && VER >= KD_VER(6, 14)) {
-				/* kvm_handle_hypercall KVM_HCALL_USER_SERVICE: PC stays */
+				/* exit.c kvm_handle_hypercall, case
+				 * KVM_HCALL_USER_SERVICE (guest has
+				 * KVM_FEATURE_USER_HCALL): RESUME_HOST, so PC stays
+				 * (update_pc only for RESUME_GUEST); nr =
+				 * HYPERCALL_ENCODE(HYPERVISOR_KVM, KVM_HCALL_CODE_USER)
+				 * = (1 << 8) + 2; args = A0-A5 (r4-r9); ret preset to
+				 * KVM_HCALL_INVALID_CODE (-1UL) */
 				run->exit_reason = KVM_EXIT_HYPERCALL;
-				run->hypercall.nr = 2;
+				run->hypercall.nr = 0x102;
 				for (int i = 0; i < 6; i++) run->hypercall.args[i] = g->gpr[4 + i];
-				run->hypercall.ret = 0;
+				/* hypercall.flags = 0: the union with longmode/pad in
+				 * the build's (6.1) headers */
+				run->hypercall.longmode = 0;
+				run->hypercall.pad = 0;
+				run->hypercall.ret = ~0ull;
 			} else if (A == KD_ARM64 && VER >= KD_VER(6, 4)) {
 				/* handle_smc with an SMCCC filter: PC pre-incremented,
 				 * nothing owed; user space writes x0 with ONE_REG */

@@ -503,11 +503,16 @@ static int vcpu_run(struct kd_vcpu *v)
 	int r;
 
 	/* x86 5.12+: kvm_arch_vcpu_ioctl_run zeroes kvm_run->flags on entry
-	 * (the 5.12 bus-lock exit series); others never touch bit 15. */
+	 * (15aad3be9adb "KVM: X86: Reset the vcpu->run->flags at the
+	 * beginning of vcpu_run", bus-lock series).  Before it, x86
+	 * post_kvm_run_save assigned flags = is_smm ? KVM_RUN_X86_SMM : 0 on
+	 * every return (see "out" below).  Others never touch bit 15. */
 	if (kd_p->arch == KD_X86 && kd_p->ver >= KD_VER(5, 12))
 		run->flags = 0;
 	if (kd_p->arch == KD_ARM64 && !v->g.initialized) {
-		/* arm.c kvm_arch_vcpu_ioctl_run: !kvm_vcpu_initialized -> ENOEXEC */
+		/* 5.2 arm.c kvm_arch_vcpu_ioctl_run: !kvm_vcpu_initialized ->
+		 * ENOEXEC; later kernels return it from kvm_vcpu_first_run_init
+		 * via kvm_arch_vcpu_run_pid_change, also before the completion */
 		errno = ENOEXEC;
 		return -1;
 	}
@@ -522,16 +527,28 @@ static int vcpu_run(struct kd_vcpu *v)
 		goto out;
 	}
 	/* loongarch vcpu.c kvm_arch_vcpu_ioctl_run: "run->exit_reason =
-	 * KVM_EXIT_UNKNOWN" only now, after the immediate_exit return. */
-	if (kd_p->arch == KD_LOONGARCH)
+	 * KVM_EXIT_UNKNOWN" only now, after the wants_to_run return; arm64
+	 * arm.c kvm_arch_vcpu_ioctl_run likewise, just before its run loop. */
+	if (kd_p->arch == KD_LOONGARCH || kd_p->arch == KD_ARM64)
 		run->exit_reason = KVM_EXIT_UNKNOWN;
-	/* arm64: flags zeroed on entering the run loop, not on the EINTR path */
-	if (kd_p->arch == KD_ARM64 && kd_p->ver >= KD_VER(6, 0))
+	/* arm64: "run->flags = 0" before the run loop, after the
+	 * immediate_exit return (not on the EINTR path); added in 5.19 by
+	 * "KVM: arm64: uapi: Add kvm_debug_exit_arch.hsr_high"; 5.2 never
+	 * clears flags. */
+	if (kd_p->arch == KD_ARM64 && kd_p->ver >= KD_VER(5, 19))
 		run->flags = 0;
-	/* x86 vcpu_run / arm64 kvm_arch_vcpu_ioctl_run / ppc
-	 * kvmppc_prepare_to_enter / riscv, loongarch xfer_to_guest_mode:
-	 * signal_pending -> exit_reason = KVM_EXIT_INTR, -EINTR. */
-	if (signal_pending_unmasked(v)) {
+	/* x86 vcpu_run / vcpu_enter_guest, arm64 kvm_arch_vcpu_ioctl_run, ppc
+	 * kvmppc_prepare_to_enter (HV: kvmppc_vcpu_run_hv), riscv and
+	 * loongarch xfer_to_guest_mode: a pending signal -> exit_reason =
+	 * KVM_EXIT_INTR, -EINTR, before the guest runs.  Not mips: mips.c
+	 * kvm_arch_vcpu_ioctl_run enters the guest (vcpu_run callback) without
+	 * a check and kvm_mips_handle_exit looks at signals only after an
+	 * exit handled in the kernel; not s390 (6.12): __vcpu_run is a
+	 * do { sie64a } while (!signal_pending(current) ...) loop, and an
+	 * intercept for user space (-EREMOTE) wins over the signal.  There
+	 * the guest runs to its next exit (all exits of the scripted guest go
+	 * to user space). */
+	if (kd_p->arch != KD_MIPS && kd_p->arch != KD_S390 && signal_pending_unmasked(v)) {
 		run->exit_reason = KVM_EXIT_INTR;
 		errno = EINTR;
 		r = -1;
@@ -548,6 +565,11 @@ static int vcpu_run(struct kd_vcpu *v)
 	ops->run_guest(v);
 	r = 0;
 out:
+	/* x86 before 5.12: post_kvm_run_save "kvm_run->flags = is_smm(vcpu) ?
+	 * KVM_RUN_X86_SMM : 0" at the "out" label of kvm_arch_vcpu_ioctl_run,
+	 * whatever the return (completion, EINTR, exit); no SMM here. */
+	if (kd_p->arch == KD_X86 && kd_p->ver < KD_VER(5, 12))
+		run->flags = 0;
 	/* The upstream series (patch for x86): bit 15 whenever
 	 * vcpu->arch.complete_userspace_io is set on return. */
 	if (kd_p->native_flag) {
@@ -568,8 +590,9 @@ static int vcpu_ioctl(struct kd_vcpu *v, unsigned int req, unsigned long arg)
 	if (req == KD_RUN(a)) {
 		r = vcpu_run(v);
 	} else if (req == KD_SET_SIGNAL_MASK(a)) {
-		/* kvm_vcpu_ioctl_set_sigmask: NULL clears; len must be the
-		 * kernel's sizeof(sigset_t): 16 on mips (_NSIG 128), else 8 */
+		/* kvm_main.c KVM_SET_SIGNAL_MASK: NULL clears; kvm_sigmask.len
+		 * must be the kernel's sizeof(sigset_t): 16 on mips
+		 * (arch/mips/include/uapi/asm/signal.h _NSIG 128), else 8 */
 		const struct kvm_signal_mask *m = (void *)arg;
 		unsigned len = a == KD_MIPS ? 16 : 8;
 		r = 0;

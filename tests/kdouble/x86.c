@@ -258,14 +258,25 @@ static int step(struct kd_vcpu *v)
 	case 0xe4: case 0xe6: {
 		unsigned port = ip[p++];
 		int in = op == 0xe4;
-		/* handle_io -> kvm_fast_pio.  Until 5.0 the instruction was
-		 * skipped before the exit; 45def77ebf79 (5.1) moved the skip into
-		 * complete_fast_pio_in/out, guarded by the linear-RIP check. */
+		/* handle_io / io_interception -> kvm_fast_pio_in/out.  Until
+		 * 5.0 the instruction was skipped before the exit; 45def77ebf79
+		 * "KVM: x86: update %rip after emulating IO" (5.1) moved the skip
+		 * into complete_fast_pio_in/out, guarded by the linear-RIP check.
+		 * Fast IN: SVM since 8370c3d08bd9 "kvm: svm: Add
+		 * kvm_fast_pio_in support" (4.10), VMX since 432baf60eee3 "KVM:
+		 * VMX: use kvm_fast_pio_in for handling IN I/O" (5.0); the 4.10
+		 * personality is SVM (on 4.10 VMX an IN went to the emulator,
+		 * RIP kept until complete_emulated_pio: duplication, not loss;
+		 * the control outcome is the same). */
 		if (!in) ((uint8_t *)v->run)[PIO_OFFSET] = (uint8_t)x->regs.rax;
 		x->insn_len = p;
 		if (VER < KD_VER(5, 1)) {
 			x->regs.rip += p;
-			/* 4.x/5.0 kvm_fast_pio_out clears pio.count: nothing owed */
+			/* 4.10/5.0 kvm_fast_pio_out: emulator_pio_out_emulated,
+			 * then "vcpu->arch.pio.count = 0" and no
+			 * complete_userspace_io: nothing owed.  IN: kvm_fast_pio_in
+			 * sets complete_fast_pio_in, which copies the PIO data to
+			 * RAX on the next KVM_RUN. */
 			x->cui = in ? CUI_FAST_PIO_IN : CUI_NONE;
 		} else {
 			x->pio_linear_rip = lip;
@@ -276,15 +287,16 @@ static int step(struct kd_vcpu *v)
 	}
 	case 0x6c: {
 		/* rep insb: emulated (handle_io sends string I/O to the
-		 * emulator); one chunk per exit, count <= 1024 and the page. */
+		 * emulator).  emulate.c pio_in_emulated: one chunk per exit,
+		 * n = min3(PAGE_SIZE - offset_in_page(RDI) (DF clear: the guests
+		 * cld), sizeof(read_cache.data) / size = 1024, count). */
 		uint64_t cmask = adsz == 2 ? 0xffff : adsz == 4 ? 0xffffffffull : ~0ull;
-		uint64_t cx = rep ? (x->regs.rcx & cmask) : 1, dst;
+		uint64_t cx = rep ? (x->regs.rcx & cmask) : 1;
 		unsigned n;
 		if (!rep) break;
 		if (cx == 0) { x->regs.rip += p; return 0; }
-		dst = (m == 64 ? 0 : x->sregs.es.base) + (x->regs.rdi & cmask);
 		n = (unsigned)(cx < 1024 ? cx : 1024);
-		if (n > 0x1000 - (dst & 0xfff)) n = (unsigned)(0x1000 - (dst & 0xfff));
+		if (n > 0x1000 - (x->regs.rdi & 0xfff)) n = (unsigned)(0x1000 - (x->regs.rdi & 0xfff));
 		x->insn_len = p;
 		x->cui = CUI_EMU_PIO_IN;
 		exit_io(v, 1, (uint16_t)x->regs.rdx, n);
@@ -302,15 +314,25 @@ static int step(struct kd_vcpu *v)
 			p++;
 			for (int i = 0; i < x->nmsr; i++)
 				if (x->msr[i].index == idx) known = 1;
-			/* kvm_msr_user_space (5.10+): a filter deny, or an MSR KVM
-			 * does not know, goes to user space if enabled for it */
+			/* kvm_emulate_rdmsr -> kvm_msr_user_space (5.10+,
+			 * 1ae099540e8c "KVM: x86: Allow deflecting unknown MSR
+			 * accesses to user space"): __kvm_get_msr checks the
+			 * filter first (KVM_MSR_RET_FILTERED -> REASON_FILTER),
+			 * an MSR KVM does not know -> REASON_UNKNOWN; an exit only
+			 * if user_space_msr_mask has that reason, else #GP */
 			if (v->vm->filter_set) {
 				int allowed = !(v->vm->filter_flags & KVM_MSR_FILTER_DEFAULT_DENY);
+				/* kvm_msr_allowed (1a155254ff93 "KVM: x86:
+				 * Introduce MSR filtering"): default_allow unless
+				 * DEFAULT_DENY; the FIRST range matching index and
+				 * type decides (break) */
 				for (int i = 0; i < v->vm->nrange; i++) {
 					uint32_t b = v->vm->range[i].base;
 					if ((v->vm->range[i].flags & KVM_MSR_FILTER_READ) && idx >= b &&
-					    idx - b < v->vm->range[i].nmsrs)
+					    idx - b < v->vm->range[i].nmsrs) {
 						allowed = (v->vm->range[i].bitmap[(idx - b) / 8] >> ((idx - b) % 8)) & 1;
+						break;
+					}
 				}
 				if (!allowed) reason = KVM_MSR_EXIT_REASON_FILTER;
 			}
@@ -415,15 +437,13 @@ static int complete(struct kd_vcpu *v)
 		memcpy(h, pio, n);
 		x->regs.rdi = (x->regs.rdi & ~cmask) | ((x->regs.rdi + n) & cmask);
 		x->regs.rcx = (x->regs.rcx & ~cmask) | ((x->regs.rcx - n) & cmask);
-		if (x->regs.rcx & cmask) {
-			uint64_t cx = x->regs.rcx & cmask, d2 = dst + n;
-			unsigned k = (unsigned)(cx < 1024 ? cx : 1024);
-			if (k > 0x1000 - (d2 & 0xfff)) k = (unsigned)(0x1000 - (d2 & 0xfff));
-			x->cui = CUI_EMU_PIO_IN;
-			exit_io(v, 1, (uint16_t)x->regs.rdx, k);
-			return 0;
-		}
-		x->regs.rip += x->insn_len;
+		/* emulate.c x86_emulate_insn, string writeback: count left and
+		 * the read-ahead buffer drained -> "goto done; skip rip
+		 * writeback": RIP stays at the INS, nothing stays pending, and
+		 * the completion returns 1 (immediate_exit -> EINTR).  The next
+		 * chunk is a new exit only when the guest re-executes the INS. */
+		if (!(x->regs.rcx & cmask))
+			x->regs.rip += x->insn_len;
 		return 1;
 	}
 	case CUI_EMU_MMIO: {
