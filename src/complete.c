@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <pthread.h>
 #include <string.h>
@@ -41,6 +42,62 @@ static int claim(struct kc_vcpu *v)
 		kc_cpu_relax();
 		s = KC_IDLE;
 	}
+	return 1;
+}
+
+/* Atomic operations on the immediate_exit byte, done on its aligned 32-bit
+ * word: some targets (riscv64 with GCC 12) have no byte atomics and would
+ * need libatomic. A compare-and-swap of the word also notices a VMM store
+ * to a neighbouring byte and simply retries. */
+static _Atomic uint32_t *byte_word(uint8_t *p, unsigned *index)
+{
+	uintptr_t a = (uintptr_t)p;
+
+	*index = (unsigned)(a & 3);
+	return (_Atomic uint32_t *)(a & ~(uintptr_t)3);
+}
+
+static uint32_t with_byte(uint32_t word, unsigned index, uint8_t v)
+{
+	unsigned char b[4];
+
+	memcpy(b, &word, 4); /* byte order of memory, whatever the endianness */
+	b[index] = v;
+	memcpy(&word, b, 4);
+	return word;
+}
+
+static uint8_t byte_of(uint32_t word, unsigned index)
+{
+	unsigned char b[4];
+
+	memcpy(b, &word, 4);
+	return b[index];
+}
+
+/* Set *p to v and return the old value, atomically. */
+static uint8_t byte_exchange(uint8_t *p, uint8_t v)
+{
+	unsigned i;
+	_Atomic uint32_t *w = byte_word(p, &i);
+	uint32_t old = atomic_load(w);
+
+	while (!atomic_compare_exchange_weak(w, &old, with_byte(old, i, v)))
+		;
+	return byte_of(old, i);
+}
+
+/* If *p is still expected, set it to v; return whether it was. */
+static int byte_compare_exchange(uint8_t *p, uint8_t expected, uint8_t v)
+{
+	unsigned i;
+	_Atomic uint32_t *w = byte_word(p, &i);
+	uint32_t old = atomic_load(w);
+
+	do {
+		if (byte_of(old, i) != expected)
+			return 0;
+	} while (!atomic_compare_exchange_weak(w, &old, with_byte(old, i, v)));
 	return 1;
 }
 
@@ -98,18 +155,17 @@ static int run_with_signal(struct kc_vcpu *v, int fd, int *err)
 static int run_immediate(struct kc_vcpu *v, int fd, int *err)
 {
 	struct kvm_run *run = v->run;
-	uint8_t mark = KC_IE_MARK, vmm_ie;
+	uint8_t vmm_ie;
 	int r;
 
 	/* One atomic step: a kick written by another thread between a read
 	 * and a write would be lost. */
-	vmm_ie = __atomic_exchange_n(&run->immediate_exit, KC_IE_MARK, __ATOMIC_SEQ_CST);
+	vmm_ie = byte_exchange(&run->immediate_exit, KC_IE_MARK);
 	r = kc_sys_ioctl(v->own_fd >= 0 ? v->own_fd : fd, kc_rules()->req.run, NULL);
 	*err = errno;
 	/* Give the VMM its value back unless it wrote one meanwhile (a kick):
 	 * then its value stands. */
-	if (!__atomic_compare_exchange_n(&run->immediate_exit, &mark, vmm_ie, 0,
-					 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST) && r == 0)
+	if (!byte_compare_exchange(&run->immediate_exit, KC_IE_MARK, vmm_ie) && r == 0)
 		kc_log(KC_LOG_DEBUG, "the VMM wrote immediate_exit during a completion");
 	return r;
 }

@@ -51,7 +51,7 @@ static size_t run_mapping_size(void)
 static struct kc_vcpu *claim_slot(void)
 {
 	struct kc_vcpu *v, *chunk, *head;
-	_Bool yes;
+	int yes;
 
 	for (v = atomic_load(&all_slots); v; v = v->next) {
 		yes = 1;

@@ -19,15 +19,15 @@ struct kc_vcpu {
 	/* One per fd-table entry plus one per caller using it right now; at
 	 * 0 the slot is released (kvm_run unmapped) and may be reused. */
 	atomic_int refs;
-	atomic_bool free;      /* slot available for kc_vcpu_new */
+	atomic_int free;      /* slot available for kc_vcpu_new */
 	atomic_int state;      /* enum kc_run_state */
-	atomic_bool pending;   /* the last exit handed to the VMM owes a completion */
-	atomic_bool held;      /* a completion produced an exit not yet handed over */
-	atomic_bool twice;     /* this kernel would complete the pending exit
+	atomic_int pending;   /* the last exit handed to the VMM owes a completion */
+	atomic_int held;      /* a completion produced an exit not yet handed over */
+	atomic_int twice;     /* this kernel would complete the pending exit
 				  again after an EINTR (kc_exit_rule.twice_*) */
 	/* The VMM's last KVM_SET_SIGNAL_MASK, restored after a completion
 	 * that needed its own mask (kernels without immediate_exit). */
-	atomic_bool has_kvm_sigmask;
+	atomic_int has_kvm_sigmask;
 	unsigned char kvm_sigmask[16];
 	unsigned int kvm_sigmask_len;
 	_Atomic unsigned long runner; /* pthread_self() of the last KVM_RUN */

@@ -28,7 +28,9 @@ static void kvm_fds(void)
 {
 	static const unsigned char in_hlt[] = { 0xe4, 0x10, 0xf4 }; /* in al,0x10; hlt */
 	struct kvm_userspace_memory_region region = { 0 };
+#if defined(__x86_64__) || defined(__i386__)
 	struct kvm_sregs sregs;
+#endif
 	struct kvm_regs regs;
 	int kvm, vm, vcpu, vcpu2, p[2];
 	unsigned char *mem;
@@ -51,6 +53,7 @@ static void kvm_fds(void)
 	SHOW("KVM_SET_REGS with a wild pointer", ioctl(vcpu, KVM_SET_REGS, (void *)16));
 	SHOW("unknown KVMIO request on a vCPU", ioctl(vcpu, _IO(KVMIO, 0xfe), 0));
 	SHOW("KVM_CHECK_EXTENSION(-1) on a VM", ioctl(vm, KVM_CHECK_EXTENSION, -1L));
+#if defined(__x86_64__) || defined(__i386__)
 	ioctl(vcpu, KVM_GET_SREGS, &sregs);
 	sregs.cs.base = 0;
 	sregs.cs.selector = 0;
@@ -59,6 +62,7 @@ static void kvm_fds(void)
 	regs.rip = 0x1000;
 	regs.rflags = 2;
 	ioctl(vcpu, KVM_SET_REGS, &regs);
+#endif
 	SHOW("KVM_RUN to the IN exit", ioctl(vcpu, KVM_RUN, 0));
 	/* A forked child's vCPU ioctls get the kernel's own EIO (another
 	 * mm); the library must not try to complete from there. */

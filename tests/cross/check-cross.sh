@@ -1,0 +1,392 @@
+#!/bin/sh
+# make check-cross: build libkvmcompl with Debian's cross compilers for each
+# KVM architecture Debian has one for, and run under qemu-user, with the
+# target's own libc, kernel headers, ioctl numbers and structure layouts:
+#   unit         the Check unit tests, cross-built (they confirm that the
+#                build selected this architecture's own rule table);
+#   passthrough  tests/passthrough/nonkvm with and without LD_PRELOAD of the
+#                cross-built library: identical output, library loaded.
+# Each architecture is configured in its own VPATH build directory,
+# $KC_BUILDDIR/build-cross/<arch>, with $KC_SRCDIR/configure --host=<triplet>.
+# Prints one line per architecture and "check-cross: N passed, N failed";
+# exits 1 when an architecture fails or a needed package is missing
+# (contrib/setup-cross.sh installs them all).
+#
+# Environment: KC_SRCDIR, KC_BUILDDIR (from the Makefile); CROSS_ARCHES to
+# run a subset (default: arm64 ppc64el riscv64 s390x mips64el); CROSS_STEPS
+# (default: unit passthrough).
+#
+# Adding a step (e.g. the kernel double's scenarios) is a few lines: name the
+# programs it needs in targets_<step>, write step_<step> (it runs in the
+# architecture's build directory, with $emu, $lib, $bdir, $src, $arch, $table
+# set, prints a one-line summary and returns non-zero on failure), and add
+# <step> to steps. For a TAP .test script that honours KC_EMU, step_tap runs
+# it, e.g.:
+#   targets_kdouble="tests/kdouble/libkdouble.la tests/kdouble/arch-vmm"
+#   step_kdouble() { step_tap tests/kdouble.test; }
+set -u
+# The cross builds are independent makes: nothing of the native make's
+# command line (jobserver, variable overrides) reaches them.
+unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES
+src=${KC_SRCDIR:?KC_SRCDIR not set (run make check-cross)}
+top=${KC_BUILDDIR:?KC_BUILDDIR not set (run make check-cross)}
+out=$top/build-cross
+jobs=$(nproc 2>/dev/null || echo 2)
+arches=${CROSS_ARCHES:-arm64 ppc64el riscv64 s390x mips64el}
+steps=${CROSS_STEPS:-unit passthrough kdouble}
+targets_lib="src/libkvmcompl.la"
+targets_unit="tests/unit/unit-tests"
+targets_passthrough="tests/passthrough/nonkvm"
+targets_kdouble="tests/kdouble/libkdouble.la tests/kdouble/arch-vmm"
+
+say() { printf 'check-cross: %s\n' "$*"; }
+# newer A B: file A exists and is newer than file B (or B is missing).
+newer() { [ -e "$1" ] && { [ ! -e "$2" ] || [ -n "$(find "$1" -prune -newer "$2")" ]; }; }
+
+# Debian architecture -> GNU triplet, qemu-user name, rule table.
+arch_info() {
+	case $1 in
+	arm64)    triplet=aarch64-linux-gnu       qarch=aarch64  table=arm64 ;;
+	ppc64el)  triplet=powerpc64le-linux-gnu   qarch=ppc64le  table=powerpc ;;
+	riscv64)  triplet=riscv64-linux-gnu       qarch=riscv64  table=riscv ;;
+	s390x)    triplet=s390x-linux-gnu         qarch=s390x    table=s390 ;;
+	mips64el) triplet=mips64el-linux-gnuabi64 qarch=mips64el table=mips ;;
+	*) return 1 ;;
+	esac
+}
+
+# The emulator, with the cross libc as root for the target's loader.
+# LD_LIBRARY_PATH keeps libc.so.6 with that loader: once Debian's multiarch
+# libc6:<arch> is installed (Check brings it), the loader would otherwise
+# take /lib/<triplet>/libc.so.6, of another glibc build, and fork() then
+# hangs or smashes the stack (seen on arm64, ppc64el, s390x, mips64el).
+# A program that hangs under emulation fails after 5 minutes.
+find_emu() {
+	for q in "qemu-$qarch" "qemu-$qarch-static"; do
+		if command -v "$q" >/dev/null 2>&1; then
+			emu="timeout 300 $q -L /usr/$triplet -E LD_LIBRARY_PATH=/usr/$triplet/lib"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# A VPATH build needs an unconfigured source tree: configure refuses one
+# configured in place, and make would take its objects for the target's.
+# Then build from a copy of the sources (mtimes kept, so rebuilds stay
+# incremental) instead.
+prepare_source() {
+	[ -f "$src/config.status" ] || return 0
+	copy=$out/src
+	mkdir -p "$copy" || return 1
+	say "$src is configured in place: building from a copy of its sources in $copy"
+	(cd "$src" && {
+		for f in configure configure.ac Makefile.am Makefile.in config.h.in aclocal.m4 \
+			README.md NEWS COPYING; do
+			[ -f "$f" ] && echo "$f"
+		done
+		find build-aux m4 include src tests contrib -type f \
+			! -path '*/.libs/*' ! -path '*/.deps/*' \( \
+			-name '*.[chS]' -o -name '*.sh' -o -name '*.test' -o -name '*.in' \
+			-o -name '*.am' -o -name '*.ld' -o -name '*.inc' \
+			-o -path 'build-aux/*' -o -path 'm4/*' \) 2>/dev/null
+	} | tar -cf - -T -) | (cd "$copy" && tar -xpf -) || return 1
+	src=$copy
+}
+
+# Check for the target: Debian multiarch (check:<arch>), or, for riscv64,
+# which is no release architecture of bookworm (no check:riscv64 in the
+# archive), a minimal Check-compatible runner built from the host's check.h.
+check_include=$out/check-include
+check_flags() {
+	pcdir=/usr/lib/$triplet/pkgconfig
+	if [ -f "$pcdir/check.pc" ]; then
+		check_mode=multiarch
+		check_libs=$(PKG_CONFIG_LIBDIR=$pcdir pkg-config --libs check) || return 1
+	elif [ "$arch" = riscv64 ]; then
+		check_mode=minicheck
+		build_minicheck || return 1
+		check_libs="$out/minicheck-$arch/libminicheck.a"
+	else
+		say "$arch: Check for $arch is not installed (check:$arch; run contrib/setup-cross.sh as root)"
+		return 1
+	fi
+	# check.h is the same file for every architecture; copied so that the
+	# cross compiler does not search the host's /usr/include.
+	mkdir -p "$check_include" &&
+		cp -p /usr/include/check.h /usr/include/check_stdint.h "$check_include/" 2>/dev/null || {
+		say "$arch: /usr/include/check.h missing (install check)"
+		return 1
+	}
+	check_cflags="-I$check_include -pthread"
+}
+
+build_minicheck() {
+	d=$out/minicheck-$arch
+	mkdir -p "$d" "$check_include" &&
+		cp -p /usr/include/check.h /usr/include/check_stdint.h "$check_include/" 2>/dev/null || {
+		say "$arch: /usr/include/check.h missing (install check)"
+		return 1
+	}
+	[ -f "$d/libminicheck.a" ] && ! newer "$0" "$d/libminicheck.a" && return 0
+	cat >"$d/minicheck.c" <<'EOF'
+/* The subset of Check's runtime the unit tests use, each test in a forked
+ * child as with Check's default CK_FORK: for targets without libcheck. */
+#include <check.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct TCase { const char *name; const TTest **tests; int n; TCase *next; };
+struct Suite { const char *name; TCase *first, *last; Suite *next; };
+struct SRunner { Suite *first, *last; int run, failed, errors; };
+static const char *cur_tcase = "";
+static const char *cur_test = "";
+
+Suite *suite_create(const char *name)
+{
+	Suite *s = calloc(1, sizeof *s);
+	if (!s) abort();
+	s->name = name;
+	return s;
+}
+void suite_add_tcase(Suite *s, TCase *tc)
+{
+	if (s->last) s->last->next = tc; else s->first = tc;
+	s->last = tc;
+}
+TCase *tcase_create(const char *name)
+{
+	TCase *tc = calloc(1, sizeof *tc);
+	if (!tc) abort();
+	tc->name = name;
+	return tc;
+}
+void _tcase_add_test(TCase *tc, const TTest *t, int sig, int exitv, int start, int end)
+{
+	if (sig || exitv || start != 0 || end != 1) {
+		fprintf(stderr, "minicheck: %s: signal, exit or loop tests are not supported\n", t->name);
+		abort();
+	}
+	tc->tests = realloc(tc->tests, (tc->n + 1) * sizeof *tc->tests);
+	if (!tc->tests) abort();
+	tc->tests[tc->n++] = t;
+}
+SRunner *srunner_create(Suite *s)
+{
+	SRunner *sr = calloc(1, sizeof *sr);
+	if (!sr) abort();
+	if (s) srunner_add_suite(sr, s);
+	return sr;
+}
+void srunner_add_suite(SRunner *sr, Suite *s)
+{
+	if (sr->last) sr->last->next = s; else sr->first = s;
+	sr->last = s;
+}
+void _mark_point(const char *file, int line) { (void)file; (void)line; }
+void _ck_assert_failed(const char *file, int line, const char *expr, const char *msg, ...)
+{
+	va_list ap;
+
+	printf("%s:%d:F:%s:%s:0: ", file, line, cur_tcase, cur_test);
+	if (msg) { va_start(ap, msg); vprintf(msg, ap); va_end(ap); }
+	else fputs(expr, stdout);
+	putchar('\n');
+	fflush(stdout);
+	_exit(1);
+}
+void srunner_run_all(SRunner *sr, enum print_output mode)
+{
+	(void)mode;
+	printf("Running suite(s):");
+	for (Suite *s = sr->first; s; s = s->next)
+		printf(" %s", s->name);
+	printf("\n");
+	for (Suite *s = sr->first; s; s = s->next)
+		for (TCase *tc = s->first; tc; tc = tc->next)
+			for (int i = 0; i < tc->n; i++) {
+				const TTest *t = tc->tests[i];
+				int st;
+				pid_t pid;
+
+				cur_tcase = tc->name;
+				cur_test = t->name;
+				fflush(stdout);
+				pid = fork();
+				if (pid == 0) {
+					t->fn(0);
+					fflush(stdout);
+					_exit(0);
+				}
+				sr->run++;
+				if (pid < 0 || waitpid(pid, &st, 0) != pid) {
+					printf("%s:%d:E:%s:%s:0: fork failed\n", t->file, t->line, tc->name, t->name);
+					sr->errors++;
+				} else if (WIFEXITED(st) && WEXITSTATUS(st) == 1) {
+					sr->failed++;
+				} else if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+					printf("%s:%d:E:%s:%s:0: (after this point) died (status %#x)\n",
+					       t->file, t->line, tc->name, t->name, st);
+					sr->errors++;
+				}
+			}
+	printf("%d%%: Checks: %d, Failures: %d, Errors: %d\n",
+	       sr->run ? 100 * (sr->run - sr->failed - sr->errors) / sr->run : 100,
+	       sr->run, sr->failed, sr->errors);
+	fflush(stdout);
+}
+int srunner_ntests_failed(SRunner *sr) { return sr->failed + sr->errors; }
+void srunner_free(SRunner *sr) { free(sr); }
+EOF
+	"$triplet-gcc" -std=gnu11 -O2 -Wall -Wextra -Werror -I"$check_include" -c "$d/minicheck.c" \
+		-o "$d/minicheck.o" >"$d/build.log" 2>&1 &&
+		"$triplet-ar" rcs "$d/libminicheck.a" "$d/minicheck.o" >>"$d/build.log" 2>&1 || {
+		sed 's/^/    /' "$d/build.log"
+		say "$arch: building the minimal Check runner failed"
+		return 1
+	}
+}
+
+configure_arch() {
+	stamp="$triplet $check_mode $check_cflags $check_libs"
+	if [ -f "$bdir/Makefile" ] && [ -f "$bdir/.kc-cross" ] &&
+		[ "$(cat "$bdir/.kc-cross")" = "$stamp" ] && ! newer "$src/configure" "$bdir/config.status"; then
+		return 0
+	fi
+	(cd "$bdir" && CHECK_CFLAGS=$check_cflags CHECK_LIBS=$check_libs \
+		"$src/configure" -q --host="$triplet" --enable-werror) >"$bdir/configure.log" 2>&1 || {
+		tail -n 20 "$bdir/configure.log" | sed 's/^/    /'
+		say "$arch: configure --host=$triplet failed (see $bdir/config.log)"
+		return 1
+	}
+	grep -q '^#define KC_IOCTL_REQ_T' "$bdir/config.h" || { say "$arch: configure left no KC_IOCTL_REQ_T"; return 1; }
+	echo "$stamp" >"$bdir/.kc-cross"
+}
+
+pt_prog=
+
+# make TARGETS..., output to $bdir/build.log.
+mk() { (cd "$bdir" && make -s -j"$jobs" "$@") >>"$bdir/build.log" 2>&1; }
+
+build_arch() {
+	: >"$bdir/build.log"
+	targets=$targets_lib
+	for s in $steps; do eval "targets=\"\$targets \${targets_$s:-}\""; done
+	pt_prog=$bdir/tests/passthrough/nonkvm
+	mk $targets && return 0
+	grep -E 'error|Error' "$bdir/build.log" | head -n 20 | sed 's/^/    /'
+	say "$arch: build failed (see $bdir/build.log)"
+	return 1
+}
+
+# --- steps: each prints a short summary to stdout, returns 0 on success.
+step_unit() {
+	log=$bdir/unit-tests.out
+	CK_DEFAULT_TIMEOUT=60 $emu "$bdir/tests/unit/unit-tests" >"$log" 2>&1
+	rc=$?
+	summary=$(grep -E '^[0-9]+%: Checks' "$log" | tail -n 1)
+	native=$(sed -n 's/^native rules: //p' "$log" | head -n 1)
+	if [ $rc -ne 0 ] || [ -z "$summary" ]; then
+		grep -E ':[FE]:|error' "$log" | head -n 20 | sed 's/^/    /' >&2
+		echo "unit FAILED (exit $rc${summary:+, $summary}; see $log)"
+		return 1
+	fi
+	case $native in
+	"$table (compiled for $table)") ;;
+	*) echo "unit: native rules '${native:-not reported}', expected $table"; return 1 ;;
+	esac
+	echo "unit ${summary#*: } [$check_mode], native table $table"
+}
+
+step_passthrough() {
+	d=$bdir/passthrough
+	mkdir -p "$d"
+	$emu "$pt_prog" >"$d/native" 2>&1; rc1=$?
+	$emu -E LD_PRELOAD="$lib" "$pt_prog" >"$d/shim" 2>&1; rc2=$?
+	$emu -E LD_PRELOAD="$lib" -E LD_DEBUG=files "$pt_prog" >"$d/lddebug" 2>&1
+	if [ $rc1 -ne 0 ] || [ $rc2 -ne 0 ]; then
+		echo "passthrough FAILED: exit $rc1 without, $rc2 with the library"
+		return 1
+	fi
+	if ! diff -u "$d/native" "$d/shim" >"$d/diff"; then
+		sed 's/^/    /' "$d/diff" | head -n 40 >&2
+		echo "passthrough FAILED: output differs with the library (see $d/diff)"
+		return 1
+	fi
+	if ! grep -q 'calling init: .*libkvmcompl\.so' "$d/lddebug"; then
+		echo "passthrough FAILED: the library was not loaded (see $d/lddebug)"
+		return 1
+	fi
+	# As root on a host with /dev/kvm, the open succeeds (qemu-user hands it
+	# to the host) but qemu-user refuses every ioctl it cannot translate,
+	# KVM's included, with ENOSYS: the same with and without the library.
+	if grep -q '^no /dev/kvm here' "$d/native"; then kvm="no /dev/kvm"
+	else kvm="/dev/kvm opened, its ioctls ENOSYS under qemu-user"; fi
+	echo "passthrough identical ($(wc -l <"$d/native") lines; $kvm), library loaded"
+}
+
+# The kernel double's scenarios of this architecture's personalities, with
+# the build's own rule table, ioctl numbers and structure layouts.
+step_kdouble() { step_tap tests/kdouble.test; }
+
+# A TAP .test script for this architecture: KC_EMU runs a target program.
+step_tap() {
+	t=$1
+	log=$bdir/$(basename "$t" .test).out
+	(cd "$bdir" && KC_SRCDIR=$src KC_BUILDDIR=$bdir KC_LIB=$lib KC_PRELOAD_FIRST='' \
+		KC_EMU=$emu KC_ARCH=$arch KC_TABLE=$table sh "$src/$t") >"$log" 2>&1
+	rc=$?
+	nok=$(grep -c '^ok' "$log"); nnot=$(grep -c '^not ok' "$log")
+	if [ $rc -ne 0 ] || [ "$nnot" -ne 0 ] || [ "$nok" -eq 0 ]; then
+		grep '^not ok' "$log" | head -n 20 | sed 's/^/    /' >&2
+		echo "$t FAILED ($nok ok, $nnot not ok, exit $rc; see $log)"
+		return 1
+	fi
+	echo "$t $nok ok"
+}
+
+# --- one architecture: 0 passed; 1 failed before its steps (the reason
+# printed); 2 failed in a step (its line printed).
+run_arch() {
+	arch=$1
+	arch_info "$arch" || { say "$arch: unknown architecture"; return 1; }
+	command -v "$triplet-gcc" >/dev/null 2>&1 ||
+		{ say "$arch: $triplet-gcc not found (install gcc-$triplet; contrib/setup-cross.sh)"; return 1; }
+	find_emu || { say "$arch: qemu-$qarch not found (install qemu-user; contrib/setup-cross.sh)"; return 1; }
+	check_flags || return 1
+	bdir=$out/$arch
+	mkdir -p "$bdir" || return 1
+	configure_arch || return 1
+	build_arch || return 1
+	lib=$bdir/src/.libs/libkvmcompl.so
+	result='' ok=0
+	for s in $steps; do
+		r=$(cd "$bdir" && "step_$s") || ok=1
+		result="${result:+$result; }$r"
+	done
+	if [ $ok -eq 0 ]; then say "$arch: PASS: $result"; return 0; fi
+	say "$arch: FAIL: $result"
+	return 2
+}
+
+start=$(date +%s)
+mkdir -p "$out" || exit 1
+prepare_source || { say "copying the sources failed"; exit 1; }
+pass=0 fail=0
+for a in $arches; do
+	t0=$(date +%s)
+	run_arch "$a"
+	case $? in
+	0) pass=$((pass + 1)) ;;
+	1) fail=$((fail + 1)); say "$a: FAIL (not built or not run)" ;;
+	*) fail=$((fail + 1)) ;;
+	esac
+	echo "    ($a: $(($(date +%s) - t0)) s)"
+done
+say "loongarch64: no cross compiler in this Debian release; its rules are covered by the host's unit tests only (tests/unit/test-rules-arches.c)"
+say "took $(($(date +%s) - start)) s"
+echo "check-cross: $pass passed, $fail failed"
+[ $fail -eq 0 ]
