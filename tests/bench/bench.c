@@ -452,7 +452,7 @@ int main(int argc, char **argv)
 	printf("%d runs each, alternating; median [min..max]\n", reps);
 	printf("%-44s %19s %28s\n", "", "native", "libkvmcompl");
 	measure("FIONREAD on a pipe", "ns", "fionread", "fionread", 2000000, lib, reps, 0);
-	measure("KVM_RUN round trips (guest OUT loop)", "exit/s", "exits", "exits", 30000, lib, reps, 1);
+	measure("KVM_RUN round trips (guest OUT loop)", "exit/s", "exits", "exits", 100000, lib, reps, 1);
 	measure("KVM_GET_REGS, nothing pending", "ns", "get_regs", "get_regs", 20000, lib, reps, 0);
 	measure("IN exit + consistent state (VMM by hand | library)", "ns",
 		"completions_by_hand", "completions", 10000, lib, reps, 0);
