@@ -102,7 +102,21 @@ now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 note() { echo "# $*"; }
 
-kernels=$(sed -e 's/#.*//' -e 's/[[:space:]]//g' "$list" | grep -v '^$')
+# A line is a package name, or "oldest SERIES" / "newest SERIES" (e.g.
+# "newest 6.1"): the amd64 kernel of that series the archive offers now,
+# so the list keeps meaning the same thing as Debian publishes updates.
+resolve() { # oldest|newest SERIES
+	series=$(printf '%s' "$2" | sed 's/\./\\./g')
+	apt-cache search --names-only "^linux-image-$series(\.0-[0-9]+|\.[0-9]+\+deb[0-9]+)-amd64\$" 2>/dev/null |
+		awk '{ print $1 }' | sort -V | if [ "$1" = oldest ]; then head -n 1; else tail -n 1; fi
+}
+kernels=$(sed -e 's/#.*//' "$list" | while read -r a b; do
+	case $a in
+	'') ;;
+	oldest|newest) k=$(resolve "$a" "$b"); echo "${k:-unresolved:$a-$b}" ;;
+	*) echo "$a" ;;
+	esac
+done)
 nk=$(echo "$kernels" | grep -c .)
 ncases=$(gen_cases | grep -c .)
 
