@@ -44,6 +44,27 @@ extern "C" {
  * the completing KVM_RUN (the work is then still owed). */
 int kvmcompl_complete(int vcpu_fd);
 
+/* Counters the library keeps per vCPU (KVMCOMPL_STATS=1 also prints them
+ * when a vCPU goes away and at exit). */
+struct kvmcompl_stats {
+	unsigned long long exits;       /* KVM_RUN returns that carried an exit */
+	unsigned long long flagged;     /* ... with KVM_RUN_NEEDS_COMPLETION set */
+	unsigned long long completions; /* completions the library ran */
+	unsigned long long new_exits;   /* ... that produced a new exit */
+	unsigned long long failures;    /* completions whose KVM_RUN failed */
+	/* Exits by KVM_EXIT_* reason; the last entry counts 47 and above. */
+	unsigned long long exits_by_reason[48];
+	/* Completions by the request that triggered them: request numbers
+	 * (0 = unused entry) and counts; by kvmcompl_complete() apart. */
+	unsigned int trigger_request[48];
+	unsigned long long completions_by_trigger[48];
+	unsigned long long completions_by_api;
+};
+
+/* Fill *stats (at most `size` bytes, for later growth) for the vCPU behind
+ * vcpu_fd. Returns 0, or -1 with errno EBADF (not a vCPU fd). */
+int kvmcompl_stats(int vcpu_fd, struct kvmcompl_stats *stats, unsigned long size);
+
 /* The library's version, e.g. "0.1.0". */
 const char *kvmcompl_version(void);
 

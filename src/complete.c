@@ -170,7 +170,16 @@ static int run_immediate(struct kc_vcpu *v, int fd, int *err)
 	return r;
 }
 
-int kc_complete(struct kc_vcpu *v, int fd, const char *why)
+static const char *request_name(int why)
+{
+	const struct kc_arch_rules *rules = kc_rules();
+
+	if (why >= 0 && (size_t)why < rules->n_requests)
+		return rules->requests[why].name;
+	return "kvmcompl_complete()";
+}
+
+int kc_complete(struct kc_vcpu *v, int fd, int why)
 {
 	struct kvm_run *run = v->run;
 	sigset_t all, old;
@@ -205,24 +214,32 @@ int kc_complete(struct kc_vcpu *v, int fd, const char *why)
 		atomic_store(&v->pending, 0);
 		run->flags &= (__u16)~KVM_RUN_NEEDS_COMPLETION;
 		kc_guard_after_eintr(run, 1);
+		KC_BUMP(v->stats.completions);
+		if (why >= 0 && why <= KC_STATS_API)
+			KC_BUMP(v->stats.by_request[why]);
 		kc_log(KC_LOG_DEBUG, "completed exit %u of vCPU fd %d before %s",
-		       reason, fd, why);
+		       reason, fd, request_name(why));
 	} else if (r >= 0) {
 		/* A split MMIO access, string I/O or SEV-ES/TDX continuation:
 		 * the kernel reported the next part. Keep it for the VMM. */
 		int twice;
 
+		KC_BUMP(v->stats.completions);
+		KC_BUMP(v->stats.new_exits);
+		if (why >= 0 && why <= KC_STATS_API)
+			KC_BUMP(v->stats.by_request[why]);
 		atomic_store(&v->pending, 0);
 		atomic_store(&v->held, 1);
 		kc_update_flag(run, &twice);
 		atomic_store(&v->twice, twice);
 		kc_log(KC_LOG_WARN, "completing exit %u of vCPU fd %d before %s produced a new exit %u; the next KVM_RUN returns it (state read now is mid-instruction)",
-		       reason, fd, why, run->exit_reason);
+		       reason, fd, request_name(why), run->exit_reason);
 	} else {
 		/* Still owed as far as anyone can tell: keep the mark and the
 		 * flag, so the next state ioctl tries again. */
+		KC_BUMP(v->stats.failures);
 		kc_log_once(KC_LOG_ERROR, "completing KVM_RUN of vCPU fd %d before %s failed (errno %d); the VMM's ioctl is performed anyway",
-			    fd, why, err);
+			    fd, request_name(why), err);
 		ret = -1;
 	}
 out:

@@ -34,11 +34,11 @@ static int check_extension(int fd, unsigned int req, void *arg)
 }
 
 /* Record a new fd made by a successful call, keeping the call's errno. */
-static void track_new(int fd, enum kc_fd_kind kind)
+static void track_new(int fd, enum kc_fd_kind kind, int id)
 {
 	int saved_errno = errno;
 
-	kc_track(fd, kind);
+	kc_track(fd, kind, id);
 	errno = saved_errno;
 }
 
@@ -48,7 +48,7 @@ static int create(int fd, unsigned int req, void *arg, enum kc_fd_kind kind)
 	int r = kc_sys_ioctl(fd, req, arg);
 
 	if (r >= 0)
-		track_new(r, kind);
+		track_new(r, kind, kind == KC_FD_VCPU ? (int)(long)arg : -1);
 	return r;
 }
 
@@ -82,7 +82,7 @@ static int vm_ioctl(int fd, unsigned int req, void *arg)
 		r = kc_sys_ioctl(fd, req, arg);
 		/* The kernel wrote the new fd into *arg, so arg is valid. */
 		if (r == 0 && !(((struct kvm_create_device *)arg)->flags & KVM_CREATE_DEVICE_TEST))
-			track_new((int)((struct kvm_create_device *)arg)->fd, KC_FD_OTHER);
+			track_new((int)((struct kvm_create_device *)arg)->fd, KC_FD_OTHER, -1);
 		return r;
 	}
 	/* KVM_ENABLE_CAP passes through: a kernel without the capability
@@ -138,6 +138,7 @@ static int vcpu_ioctl(struct kc_vcpu *v, int fd, unsigned int req, void *arg,
 			     atomic_load_explicit(&v->held, memory_order_relaxed), 0) &&
 	    kc_request_class(kc_rules(), req) == KC_REQ_TRIGGER) {
 		const char *name = kc_request_name(kc_rules(), req);
+		int index = kc_request_index(kc_rules(), req);
 
 		if (atomic_load(&v->held)) {
 			/* abi.md guarantee 4: nothing is completed until the VMM
@@ -146,7 +147,7 @@ static int vcpu_ioctl(struct kc_vcpu *v, int fd, unsigned int req, void *arg,
 				kc_log(KC_LOG_WARN, "%s on vCPU fd %d while an exit produced by a completion waits for the next KVM_RUN",
 				       name, fd);
 		} else if (may_complete(v)) {
-			kc_complete(v, fd, name);
+			kc_complete(v, fd, index);
 		}
 		errno = saved_errno; /* the VMM's ioctl sets its own */
 	}
@@ -197,6 +198,14 @@ __attribute__((constructor)) static void kc_load(void)
 {
 	kc_next_resolve_all();
 	pthread_atfork(NULL, NULL, kc_vcpu_after_fork);
+}
+
+/* KVMCOMPL_STATS=1: the vCPUs still alive at exit report their counters.
+ * The settings are only read if a KVM fd was ever met. */
+__attribute__((destructor)) static void kc_unload(void)
+{
+	if (kc_settings_loaded())
+		kc_vcpu_report_all();
 }
 
 KC_EXPORT int ioctl(int fd, KC_IOCTL_REQ_T request, ...)

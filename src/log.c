@@ -173,25 +173,51 @@ static const char *const level_tags[] = {
 	[KC_LOG_INFO] = "info", [KC_LOG_DEBUG] = "debug",
 };
 
-void kc_log(enum kc_level level, const char *fmt, ...)
+static void vlog(const char *tag, const char *fmt, va_list ap)
 {
-	char line[512];
+	char line[1024];
 	int saved_errno = errno, n, fd;
-	va_list ap;
 
-	if (level == KC_LOG_OFF || level > kc_settings()->log_level)
-		return;
 	n = put_str(line, sizeof line, 0, "libkvmcompl[");
 	n = put_num(line, sizeof line, n, (uintmax_t)getpid(), 10, 0);
 	n = put_str(line, sizeof line, n, "]: ");
-	n = put_str(line, sizeof line, n, level_tags[level]);
+	n = put_str(line, sizeof line, n, tag);
 	n = put_str(line, sizeof line, n, ": ");
-	va_start(ap, fmt);
 	n += kc_format(line + n, (int)sizeof line - n - 1, fmt, ap);
-	va_end(ap);
 	line[n++] = '\n';
 
 	fd = current_log_fd();
 	(void)!write(fd, line, (size_t)n);
 	errno = saved_errno;
+}
+
+void kc_log(enum kc_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (level == KC_LOG_OFF || level > kc_settings()->log_level)
+		return;
+	va_start(ap, fmt);
+	vlog(level_tags[level], fmt, ap);
+	va_end(ap);
+}
+
+void kc_log_always(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog("info", fmt, ap);
+	va_end(ap);
+}
+
+int kc_snprintf(char *buf, int size, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = kc_format(buf, size, fmt, ap);
+	va_end(ap);
+	return n;
 }

@@ -11,6 +11,13 @@ enum kc_level { KC_LOG_OFF, KC_LOG_ERROR, KC_LOG_WARN, KC_LOG_INFO, KC_LOG_DEBUG
 void kc_log(enum kc_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* A line whatever KVMCOMPL_LOG says (statistics the user asked for). */
+void kc_log_always(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* kc_format with the arguments inline. */
+int kc_snprintf(char *buf, int size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* Open the log file named by the settings (once; stderr if none). */
 void kc_log_open(void);
 

@@ -45,6 +45,13 @@ static const struct kc_request *find_request(const struct kc_arch_rules *rules,
 	return NULL;
 }
 
+int kc_request_index(const struct kc_arch_rules *rules, unsigned int request)
+{
+	const struct kc_request *r = find_request(rules, request);
+
+	return r ? (int)(r - rules->requests) : -1;
+}
+
 enum kc_req_class kc_request_class(const struct kc_arch_rules *rules,
 				   unsigned int request)
 {

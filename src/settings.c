@@ -60,6 +60,13 @@ unsigned kc_settings_parse(struct kc_settings *s,
 			bad |= KC_BAD_CAP;
 	}
 
+	s->stats = false;
+	v = get("KVMCOMPL_STATS");
+	if (v && strcmp(v, "1") == 0)
+		s->stats = true;
+	else if (v && strcmp(v, "0") != 0)
+		bad |= KC_BAD_STATS;
+
 	s->test_arch = get("KVMCOMPL_TEST_ARCH");
 	s->test_break = 0;
 	v = get("KVMCOMPL_TEST_BREAK");
@@ -91,7 +98,7 @@ static atomic_int settings_state; /* 0 unread, 1 being written, 2 ready */
 const struct kc_settings *kc_settings(void)
 {
 	static const struct kc_settings defaults = {
-		KC_COMPLETE_AUTO, KC_LOG_WARN, NULL, KC_CAP_DEFAULT, NULL, 0
+		KC_COMPLETE_AUTO, KC_LOG_WARN, NULL, KC_CAP_DEFAULT, false, NULL, 0
 	};
 	static atomic_flag reported = ATOMIC_FLAG_INIT;
 	struct kc_settings s;
@@ -134,6 +141,9 @@ const struct kc_settings *kc_settings(void)
 		if (bad & KC_BAD_CAP)
 			kc_log(KC_LOG_WARN, "KVMCOMPL_CAP=%s not understood (a number from 1 to 65535, or off); using the default",
 			       env_get("KVMCOMPL_CAP"));
+		if (bad & KC_BAD_STATS)
+			kc_log(KC_LOG_WARN, "KVMCOMPL_STATS=%s not understood (0|1); statistics off",
+			       env_get("KVMCOMPL_STATS"));
 		if (bad & KC_BAD_TEST)
 			kc_log(KC_LOG_WARN, "KVMCOMPL_TEST_BREAK=%s not understood (completion|guard); ignored",
 			       env_get("KVMCOMPL_TEST_BREAK"));
@@ -146,4 +156,9 @@ unsigned int kc_cap_number(void)
 	long cap = kc_settings()->cap;
 
 	return cap == KC_CAP_DEFAULT ? kc_rules()->default_cap : (unsigned int)cap;
+}
+
+bool kc_settings_loaded(void)
+{
+	return atomic_load_explicit(&settings_state, memory_order_acquire) == 2;
 }

@@ -25,12 +25,16 @@ struct kc_settings {
 	enum kc_level log_level;/* KVMCOMPL_LOG=off|error|warn|info|debug */
 	const char *log_file;   /* KVMCOMPL_LOG_FILE, NULL for stderr */
 	long cap;               /* KVMCOMPL_CAP=N|off (0), KC_CAP_DEFAULT */
+	bool stats;             /* KVMCOMPL_STATS=1: report counters */
 	const char *test_arch;  /* KVMCOMPL_TEST_ARCH, tests only */
 	unsigned test_break;    /* KVMCOMPL_TEST_BREAK, tests only */
 };
 
 /* The process's settings; the first call reads the environment. */
 const struct kc_settings *kc_settings(void);
+
+/* Whether anything has read the settings yet (a KVM fd was met). */
+bool kc_settings_loaded(void);
 
 /* Fill s from getter (getenv-like). Returns a bit mask of the settings whose
  * value was not understood (bit 0 COMPLETE, bit 1 LOG); those get defaults. */
@@ -41,6 +45,7 @@ unsigned kc_settings_parse(struct kc_settings *s,
 #define KC_BAD_LOG 2u
 #define KC_BAD_CAP 4u
 #define KC_BAD_TEST 8u
+#define KC_BAD_STATS 16u
 
 /* The capability number the library answers at; 0: none. */
 unsigned int kc_cap_number(void);

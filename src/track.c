@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
@@ -30,7 +31,7 @@ static uintptr_t install(int fd, uintptr_t e)
 	return e;
 }
 
-uintptr_t kc_track(int fd, enum kc_fd_kind kind)
+uintptr_t kc_track(int fd, enum kc_fd_kind kind, int id)
 {
 	struct kc_vcpu *v;
 
@@ -41,7 +42,7 @@ uintptr_t kc_track(int fd, enum kc_fd_kind kind)
 		kc_kernel_probe(-1);
 	if (kind != KC_FD_VCPU)
 		return install(fd, (uintptr_t)kind);
-	v = kc_vcpu_new(fd);
+	v = kc_vcpu_new(fd, id);
 	if (!v) /* logged; remembered, so that it is not tried on every call */
 		return install(fd, KC_FD_OTHER);
 	return install(fd, (uintptr_t)v | KC_FD_VCPU);
@@ -100,7 +101,9 @@ uintptr_t kc_track_identify(int fd)
 	kc_log(KC_LOG_DEBUG, "fd %d identified as %s", fd, target);
 	/* Not KVM (another driver of type 0xAE): remembered as such until it
 	 * is closed, so it costs the readlink once. */
-	e = kc_track(fd, kind == KC_FD_UNKNOWN ? KC_FD_OTHER : kind);
+	/* "anon_inode:kvm-vcpu:N": N is the vCPU id */
+	e = kc_track(fd, kind == KC_FD_UNKNOWN ? KC_FD_OTHER : kind,
+		     kind == KC_FD_VCPU ? atoi(target + 20) : -1);
 	errno = saved_errno;
 	return e;
 }

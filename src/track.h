@@ -5,9 +5,10 @@
 
 #include "fdtable.h"
 
-/* Record fd as kind (a vCPU gets its object and kvm_run mapping here).
- * Returns the new entry, or 0 if it could not be recorded (logged). */
-uintptr_t kc_track(int fd, enum kc_fd_kind kind);
+/* Record fd as kind (a vCPU, with its id or -1, gets its object and
+ * kvm_run mapping here). Returns the new entry, or 0 if it could not be
+ * recorded (logged). */
+uintptr_t kc_track(int fd, enum kc_fd_kind kind, int id);
 
 /* Identify an fd met for the first time with a KVM request, through
  * /proc/self/fd (so inherited and passed fds work), and record it; an fd

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
 
@@ -74,7 +75,7 @@ static struct kc_vcpu *claim_slot(void)
 	return &chunk[0];
 }
 
-struct kc_vcpu *kc_vcpu_new(int fd)
+struct kc_vcpu *kc_vcpu_new(int fd, int id)
 {
 	size_t size = run_mapping_size();
 	struct kvm_run *run;
@@ -98,6 +99,9 @@ struct kc_vcpu *kc_vcpu_new(int fd)
 	if (v->own_fd < 0)
 		kc_log_once(KC_LOG_WARN, "cannot duplicate vCPU fd %d (errno %d): completions use the VMM's fd number",
 			    fd, errno);
+	v->id = id;
+	v->fd = fd;
+	memset(&v->stats, 0, sizeof v->stats);
 	atomic_store(&v->runner, 0);
 	atomic_store(&v->state, KC_IDLE);
 	atomic_store(&v->pending, 0);
@@ -123,12 +127,20 @@ void kc_vcpu_put(struct kc_vcpu *v)
 	if (atomic_fetch_sub_explicit(&v->refs, 1, memory_order_acq_rel) != 1)
 		return;
 	/* Last user: dropping the mapping lets the kernel free the vCPU. */
+	kc_stats_report(&v->stats, v->id, v->fd);
 	munmap(v->run, v->run_size);
 	v->run = NULL;
 	if (v->own_fd >= 0)
 		((kc_int_fn)kc_next(KC_NEXT_CLOSE))(v->own_fd);
 	v->own_fd = -1;
 	atomic_store_explicit(&v->free, 1, memory_order_release);
+}
+
+void kc_vcpu_report_all(void)
+{
+	for (struct kc_vcpu *v = atomic_load(&all_slots); v; v = v->next)
+		if (!atomic_load(&v->free) && atomic_load(&v->refs) > 0)
+			kc_stats_report(&v->stats, v->id, v->fd);
 }
 
 int kc_vcpu_live_count(void)
@@ -170,6 +182,7 @@ static void note_exit(struct kc_vcpu *v, struct kvm_run *run)
 {
 	int twice, pending = kc_update_flag(run, &twice);
 
+	kc_stats_exit(&v->stats, run->exit_reason, pending);
 	atomic_store_explicit(&v->twice, twice, memory_order_relaxed);
 	atomic_store_explicit(&v->pending, pending, memory_order_relaxed);
 }

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <linux/kvm.h>
 
+#include "stats.h"
+
 enum kc_run_state {
 	KC_IDLE,       /* nobody is in KVM_RUN for this vCPU */
 	KC_RUNNING,    /* the VMM's KVM_RUN is in progress */
@@ -36,12 +38,17 @@ struct kc_vcpu {
 	/* The library's own descriptor of the vCPU: a completion uses it, so
 	 * a VMM fd number closed and reused meanwhile cannot redirect it. */
 	int own_fd;
+	int id, fd;            /* vCPU id and the fd it was first met on (reports) */
+	struct kc_stats stats;
 	struct kc_vcpu *next;  /* chain of all slots, never unlinked */
 };
 
-/* A new vCPU object for fd with its own kvm_run mapping and one reference
- * (for the fd table), or NULL (logged) if the mapping fails. */
-struct kc_vcpu *kc_vcpu_new(int fd);
+/* A new vCPU object for fd (vCPU id, or -1) with its own kvm_run mapping
+ * and one reference (for the fd table), or NULL (logged) if mapping fails. */
+struct kc_vcpu *kc_vcpu_new(int fd, int id);
+
+/* KVMCOMPL_STATS=1: report every vCPU still alive (at exit). */
+void kc_vcpu_report_all(void);
 
 /* Take a reference unless the object is already released. */
 int kc_vcpu_get(struct kc_vcpu *v);

@@ -62,6 +62,7 @@
  */
 #define _GNU_SOURCE
 #include "devices.h"
+#include "kvmcompl.h"
 #include "vm.h"
 
 #include <dlfcn.h>
@@ -362,6 +363,29 @@ static void save_restore_variant(struct vm *vm, enum sr_variant v)
 
 static void explicit_api_extra(void);
 
+/* The counters the shim keeps for this vCPU: one exit (the IN), flagged,
+ * one completion, by kvmcompl_complete(). */
+static void check_stats(int vcpu)
+{
+	typedef int (*stats_fn)(int, struct kvmcompl_stats *, unsigned long);
+	stats_fn stats = (stats_fn)dlsym(RTLD_DEFAULT, "kvmcompl_stats");
+	struct kvmcompl_stats st;
+
+	if (!stats) {
+		fail("kvmcompl_stats not found by dlsym(RTLD_DEFAULT)");
+		return;
+	}
+	memset(&st, 0xff, sizeof st);
+	check(stats(vcpu, &st, sizeof st) == 0, "kvmcompl_stats(vcpu_fd) returned 0");
+	check(st.exits == 1 && st.exits_by_reason[KVM_EXIT_IO] == 1 && st.flagged == 1,
+	      "stats: exits=%llu (IO %llu) flagged=%llu expected 1, 1, 1",
+	      st.exits, st.exits_by_reason[KVM_EXIT_IO], st.flagged);
+	check(st.completions == 1 && st.completions_by_api == 1 && st.new_exits == 0 &&
+	      st.failures == 0 && st.trigger_request[0] == 0,
+	      "stats: completions=%llu by_api=%llu new_exits=%llu failures=%llu first trigger=%#x expected 1, 1, 0, 0, 0",
+	      st.completions, st.completions_by_api, st.new_exits, st.failures, st.trigger_request[0]);
+}
+
 static void sc_read_save_restore(const char *name, enum rd_kind k, enum sr_variant v)
 {
 	static const char *guest_of[] = { "in", "mmio_read", "rdmsr", "insb" };
@@ -421,6 +445,7 @@ static void sc_read_save_restore(const char *name, enum rd_kind k, enum sr_varia
 		check(r == 0, "kvmcompl_complete(vcpu_fd) at the pending IN returned %d (%s) expected 0",
 		      r, r ? errname(e) : "-");
 		check(!flag15(&vm), "bit 15 after kvmcompl_complete=%u expected 0", flag15(&vm));
+		check_stats(vm.vcpu);
 	} else if (g_expect == EXP_FIXED) {
 		/* Also with KVMCOMPL_COMPLETE=off: the flag is still reported. */
 		check(f15 == 1, "bit 15 at the %s exit=%u expected 1", dev_of[k], f15);
