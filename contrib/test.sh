@@ -1,7 +1,8 @@
 #!/bin/sh
 # Build libkvmcompl and pass every test: the -Werror build runs make check,
 # the real-kernel matrix (make check-kernels) and the cross-architecture
-# builds under qemu-user (make check-cross); a second build runs make check
+# builds under qemu-user (make check-cross), then make distcheck; a second
+# build runs make check
 # under AddressSanitizer and UndefinedBehaviorSanitizer. CI runs this.
 set -u
 cd "$(dirname "$0")/.."
@@ -45,6 +46,12 @@ if build werror --enable-werror; then
 	line=$(sed -n 's/^check-cross: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' cross.log)
 	[ -n "$line" ] || line="0 1"
 	total_pass=$((total_pass + ${line% *})) total_fail=$((total_fail + ${line#* }))
+	echo "=== werror build: make distcheck"
+	if make -s distcheck >distcheck.log 2>&1; then
+		total_pass=$((total_pass + 1)); tail -n 4 distcheck.log
+	else
+		status=1 total_fail=$((total_fail + 1)); tail -n 40 distcheck.log
+	fi
 fi
 cd "$top"
 build sanitizers --enable-werror --enable-sanitizers
