@@ -2,8 +2,8 @@
 # Build libkvmcompl and pass every test: the -Werror build runs make check,
 # the real-kernel matrix (make check-kernels) and the cross-architecture
 # builds under qemu-user (make check-cross), then make distcheck; a second
-# build runs make check
-# under AddressSanitizer and UndefinedBehaviorSanitizer. CI runs this.
+# build runs make check under AddressSanitizer and UndefinedBehaviorSanitizer.
+# CI runs this.
 set -u
 cd "$(dirname "$0")/.."
 top=$(pwd)
