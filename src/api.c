@@ -5,12 +5,12 @@
 #include <string.h>
 
 #include "complete.h"
+#include "entry.h"
 #include "kvmcompl.h"
 #include "rules.h"
 #include "settings.h"
 #include "track.h"
 
-#define KC_EXPORT __attribute__((visibility("default")))
 
 /* The vCPU behind fd, with a reference; NULL with errno EBADF. */
 static struct kc_vcpu *vcpu_of(int fd)

@@ -9,12 +9,13 @@
 #include <unistd.h>
 #include <linux/fcntl.h>
 
+#include "entry.h"
 #include "next.h"
 #include "track.h"
 
-#define KC_EXPORT __attribute__((visibility("default")))
 
-KC_EXPORT int close(int fd)
+KC_EXPORT int KC_ENTRY(close)(int fd);
+KC_EXPORT int KC_ENTRY(close)(int fd)
 {
 	int err;
 
@@ -29,7 +30,8 @@ KC_EXPORT int close(int fd)
 }
 
 #ifdef HAVE_CLOSE_RANGE
-KC_EXPORT int close_range(unsigned int first, unsigned int last, int flags)
+KC_EXPORT int KC_ENTRY(close_range)(unsigned int first, unsigned int last, int flags);
+KC_EXPORT int KC_ENTRY(close_range)(unsigned int first, unsigned int last, int flags)
 {
 	int r = ((kc_close_range_fn)kc_next(KC_NEXT_CLOSE_RANGE))(first, last, flags);
 	int err = errno;
@@ -44,7 +46,8 @@ KC_EXPORT int close_range(unsigned int first, unsigned int last, int flags)
 #endif
 
 #ifdef HAVE_CLOSEFROM
-KC_EXPORT void closefrom(int lowfd)
+KC_EXPORT void KC_ENTRY(closefrom)(int lowfd);
+KC_EXPORT void KC_ENTRY(closefrom)(int lowfd)
 {
 	int err;
 
@@ -67,18 +70,21 @@ static int copied(int from, int to)
 	return to;
 }
 
-KC_EXPORT int dup(int fd)
+KC_EXPORT int KC_ENTRY(dup)(int fd);
+KC_EXPORT int KC_ENTRY(dup)(int fd)
 {
 	return copied(fd, ((kc_int_fn)kc_next(KC_NEXT_DUP))(fd));
 }
 
-KC_EXPORT int dup2(int fd, int fd2)
+KC_EXPORT int KC_ENTRY(dup2)(int fd, int fd2);
+KC_EXPORT int KC_ENTRY(dup2)(int fd, int fd2)
 {
 	return copied(fd, ((kc_dup2_fn)kc_next(KC_NEXT_DUP2))(fd, fd2));
 }
 
 #ifdef HAVE_DUP3
-KC_EXPORT int dup3(int fd, int fd2, int flags)
+KC_EXPORT int KC_ENTRY(dup3)(int fd, int fd2, int flags);
+KC_EXPORT int KC_ENTRY(dup3)(int fd, int fd2, int flags)
 {
 	return copied(fd, ((kc_dup3_fn)kc_next(KC_NEXT_DUP3))(fd, fd2, flags));
 }
@@ -95,8 +101,8 @@ static int do_fcntl(enum kc_next_id id, int fd, int cmd, void *arg)
 
 /* fcntl's third argument is an int or a pointer: forwarded as one
  * pointer-sized value, which covers both on every Linux ABI. */
-KC_EXPORT int fcntl(int fd, int cmd, ...);
-KC_EXPORT int fcntl(int fd, int cmd, ...)
+KC_EXPORT int KC_ENTRY(fcntl)(int fd, int cmd, ...);
+KC_EXPORT int KC_ENTRY(fcntl)(int fd, int cmd, ...)
 {
 	va_list ap;
 	void *arg;
@@ -108,8 +114,8 @@ KC_EXPORT int fcntl(int fd, int cmd, ...)
 }
 
 #ifdef HAVE_FCNTL64
-KC_EXPORT int fcntl64(int fd, int cmd, ...);
-KC_EXPORT int fcntl64(int fd, int cmd, ...)
+KC_EXPORT int KC_ENTRY(fcntl64)(int fd, int cmd, ...);
+KC_EXPORT int KC_ENTRY(fcntl64)(int fd, int cmd, ...)
 {
 	va_list ap;
 	void *arg;

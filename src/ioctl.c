@@ -10,6 +10,7 @@
 #include <sys/ioctl.h>
 
 #include "compat.h"
+#include "entry.h"
 #include "complete.h"
 #include "log.h"
 #include "next.h"
@@ -18,7 +19,6 @@
 #include "track.h"
 #include "vcpu.h"
 
-#define KC_EXPORT __attribute__((visibility("default")))
 
 /* KVM_CHECK_EXTENSION on /dev/kvm or a VM fd. The kernel is asked first: a
  * number it reports as supported keeps the kernel's answer (a native flag,
@@ -208,7 +208,8 @@ __attribute__((destructor)) static void kc_unload(void)
 		kc_vcpu_report_all();
 }
 
-KC_EXPORT int ioctl(int fd, KC_IOCTL_REQ_T request, ...)
+KC_EXPORT int KC_ENTRY(ioctl)(int fd, KC_IOCTL_REQ_T request, ...);
+KC_EXPORT int KC_ENTRY(ioctl)(int fd, KC_IOCTL_REQ_T request, ...)
 {
 	va_list ap;
 	void *arg;
@@ -225,8 +226,8 @@ KC_EXPORT int ioctl(int fd, KC_IOCTL_REQ_T request, ...)
 
 #ifdef HAVE___IOCTL_TIME64
 /* 32-bit glibc built with _TIME_BITS=64 binds callers to this name. */
-KC_EXPORT int __ioctl_time64(int fd, unsigned long request, ...);
-KC_EXPORT int __ioctl_time64(int fd, unsigned long request, ...)
+KC_EXPORT int KC_ENTRY(__ioctl_time64)(int fd, unsigned long request, ...);
+KC_EXPORT int KC_ENTRY(__ioctl_time64)(int fd, unsigned long request, ...)
 {
 	va_list ap;
 	void *arg;

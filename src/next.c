@@ -78,6 +78,49 @@ static const struct {
 	[KC_NEXT_CLOSEFROM] = { "closefrom", (void *)raw_closefrom },
 };
 
+#ifdef KC_WRAP
+/* libkvmcompl.a: the linker's --wrap gives each wrapped function's original
+ * as __real_NAME. Weak, so a function the VMM did not wrap leaves NULL here
+ * and the raw system call serves instead. */
+extern int __real_ioctl(int, KC_IOCTL_REQ_T, ...) __attribute__((weak));
+extern int __real___ioctl_time64(int, unsigned long, ...) __attribute__((weak));
+extern int __real_close(int) __attribute__((weak));
+extern int __real_dup(int) __attribute__((weak));
+extern int __real_dup2(int, int) __attribute__((weak));
+extern int __real_dup3(int, int, int) __attribute__((weak));
+extern int __real_fcntl(int, int, ...) __attribute__((weak));
+extern int __real_fcntl64(int, int, ...) __attribute__((weak));
+extern int __real_close_range(unsigned int, unsigned int, int) __attribute__((weak));
+extern void __real_closefrom(int) __attribute__((weak));
+
+static void *real_of(enum kc_next_id id)
+{
+	switch (id) {
+	case KC_NEXT_IOCTL: return (void *)__real_ioctl;
+	case KC_NEXT_IOCTL_TIME64: return (void *)__real___ioctl_time64;
+	case KC_NEXT_CLOSE: return (void *)__real_close;
+	case KC_NEXT_DUP: return (void *)__real_dup;
+	case KC_NEXT_DUP2: return (void *)__real_dup2;
+	case KC_NEXT_DUP3: return (void *)__real_dup3;
+	case KC_NEXT_FCNTL: return (void *)__real_fcntl;
+	case KC_NEXT_FCNTL64: return (void *)__real_fcntl64;
+	case KC_NEXT_CLOSE_RANGE: return (void *)__real_close_range;
+	case KC_NEXT_CLOSEFROM: return (void *)__real_closefrom;
+	case KC_NEXT_COUNT: break;
+	}
+	return NULL;
+}
+
+void *kc_next_resolve(enum kc_next_id id)
+{
+	void *f = real_of(id);
+
+	if (!f)
+		f = table[id].raw;
+	atomic_store_explicit(&kc_next_fn[id], f, memory_order_relaxed);
+	return f;
+}
+#else
 static _Thread_local int resolving;
 
 void *kc_next_resolve(enum kc_next_id id)
@@ -103,6 +146,7 @@ void *kc_next_resolve(enum kc_next_id id)
 	errno = saved_errno;
 	return f;
 }
+#endif
 
 void kc_next_resolve_all(void)
 {
