@@ -2,7 +2,7 @@
 # Installs what building and testing libkvmcompl needs on Debian/Ubuntu:
 # the autotools, a compiler, Check, and the UAPI headers.
 set -eu
-pkgs="autoconf automake libtool pkg-config make gcc libc6-dev linux-libc-dev check strace"
+pkgs="autoconf automake libtool pkg-config make gcc libc6-dev linux-libc-dev check strace musl-tools"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Build libkvmcompl and pass every test: the -Werror build runs make check,
 # the real-kernel matrix (make check-kernels) and the cross-architecture
-# builds under qemu-user (make check-cross), then make distcheck; a second
+# builds under qemu-user (make check-cross), a musl build (make check-musl),
+# then make distcheck; a second
 # build runs make check under AddressSanitizer and UndefinedBehaviorSanitizer.
 # CI runs this.
 set -u
@@ -44,6 +45,12 @@ if build werror --enable-werror; then
 	make -s check-cross >cross.log 2>&1 || status=1
 	cat cross.log
 	line=$(sed -n 's/^check-cross: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' cross.log)
+	[ -n "$line" ] || line="0 1"
+	total_pass=$((total_pass + ${line% *})) total_fail=$((total_fail + ${line#* }))
+	echo "=== werror build: make check-musl"
+	make -s check-musl >musl.log 2>&1 || status=1
+	cat musl.log
+	line=$(sed -n 's/^check-musl: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' musl.log)
 	[ -n "$line" ] || line="0 1"
 	total_pass=$((total_pass + ${line% *})) total_fail=$((total_fail + ${line#* }))
 	echo "=== werror build: make distcheck"

@@ -92,12 +92,29 @@ static void kvm_fds(void)
 	free(mem);
 }
 
-int main(void)
+/* `nonkvm --loaded`: whether libkvmcompl is mapped in this process. */
+static int loaded(void)
+{
+	char line[512];
+	FILE *f = fopen("/proc/self/maps", "r");
+	int found = 0;
+
+	while (f && fgets(line, sizeof line, f))
+		found |= strstr(line, "libkvmcompl") != NULL;
+	if (f)
+		fclose(f);
+	puts(found ? "yes" : "no");
+	return 0;
+}
+
+int main(int argc, char **argv)
 {
 	int p[2], avail = -1, pty, tty, sock;
 	struct termios tio;
 	struct ifreq ifr;
 
+	if (argc > 1 && strcmp(argv[1], "--loaded") == 0)
+		return loaded();
 	if (pipe(p) != 0)
 		return 99;
 	(void)!write(p[1], "hello", 5);
