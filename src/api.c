@@ -22,7 +22,8 @@ static struct kc_vcpu *vcpu_of(int fd)
 	e = kc_fd_get(fd);
 	if (!e)
 		e = kc_track_identify(fd);
-	if (kc_entry_kind(e) != KC_FD_VCPU || !kc_vcpu_get(v = kc_entry_ptr(e))) {
+	if ((kc_entry_kind(e) != KC_FD_VCPU && kc_entry_kind(e) != KC_FD_VCPU_CLOSING) ||
+	    !kc_vcpu_get(v = kc_entry_ptr(e))) {
 		errno = EBADF;
 		return NULL;
 	}

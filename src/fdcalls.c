@@ -11,36 +11,78 @@
 
 #include "entry.h"
 #include "next.h"
+#include "log.h"
 #include "track.h"
+#include "vcpu.h"
 
 
 KC_EXPORT int KC_ENTRY(close)(int fd);
 KC_EXPORT int KC_ENTRY(close)(int fd)
 {
-	int err;
+	int err, r;
 
 	if (__builtin_expect(!kc_fd_get(fd), 1))
 		return ((kc_int_fn)kc_next(KC_NEXT_CLOSE))(fd);
-	/* Forget first: once the kernel frees the number, another thread's
+	/* Marked first: once the kernel frees the number, another thread's
 	 * open may get it, and it must not be found as a KVM fd. */
 	err = errno;
-	kc_track_forget(fd);
+	kc_track_closing(fd);
 	errno = err;
-	return ((kc_int_fn)kc_next(KC_NEXT_CLOSE))(fd);
+	r = ((kc_int_fn)kc_next(KC_NEXT_CLOSE))(fd);
+	err = errno;
+	kc_track_closed(fd);
+	errno = err;
+	return r;
+}
+
+/* The library's private vCPU descriptors must survive a VMM's sweep over
+ * a range of fds: the real call is made on the gaps between them. */
+#define OWN_MAX 256
+static int close_gaps(unsigned int first, unsigned int last, int flags, int *own, int n)
+{
+	unsigned int lo = first;
+	int r = 0, err = 0;
+
+	for (int i = 0; i <= n; i++) {
+		unsigned int hi = i < n ? (unsigned int)own[i] - 1 : last;
+
+		if (i < n && (unsigned int)own[i] == lo) { /* no gap */
+			lo++;
+			continue;
+		}
+		if (lo <= hi && ((kc_close_range_fn)kc_next(KC_NEXT_CLOSE_RANGE))(lo, hi, flags) != 0) {
+			r = -1;
+			err = errno;
+		}
+		if (i < n)
+			lo = (unsigned int)own[i] + 1;
+	}
+	if (r)
+		errno = err;
+	return r;
 }
 
 #ifdef HAVE_CLOSE_RANGE
 KC_EXPORT int KC_ENTRY(close_range)(unsigned int first, unsigned int last, int flags);
 KC_EXPORT int KC_ENTRY(close_range)(unsigned int first, unsigned int last, int flags)
 {
-	int r = ((kc_close_range_fn)kc_next(KC_NEXT_CLOSE_RANGE))(first, last, flags);
-	int err = errno;
+	int own[OWN_MAX], n, r, err = errno;
 
 	/* CLOSE_RANGE_CLOEXEC (4) only marks them; nothing is closed yet. */
-	if (r == 0 && !(flags & 4)) {
-		kc_track_forget_range(first, last);
-		errno = err;
+	if (flags & 4 || first > last)
+		return ((kc_close_range_fn)kc_next(KC_NEXT_CLOSE_RANGE))(first, last, flags);
+	kc_track_closing_range(first, last);
+	n = kc_vcpu_own_fds(first, last, own, OWN_MAX);
+	errno = err;
+	if (n > OWN_MAX) { /* never seen: more private fds than room */
+		kc_log_once(KC_LOG_WARN, "close_range over more than %d vCPUs: the library's own descriptors go too", OWN_MAX);
+		n = 0;
 	}
+	r = n ? close_gaps(first, last, flags, own, n)
+	      : ((kc_close_range_fn)kc_next(KC_NEXT_CLOSE_RANGE))(first, last, flags);
+	err = errno;
+	kc_track_closed_range(first, last);
+	errno = err;
 	return r;
 }
 #endif
@@ -49,12 +91,22 @@ KC_EXPORT int KC_ENTRY(close_range)(unsigned int first, unsigned int last, int f
 KC_EXPORT void KC_ENTRY(closefrom)(int lowfd);
 KC_EXPORT void KC_ENTRY(closefrom)(int lowfd)
 {
-	int err;
+	int own[OWN_MAX], n, err = errno;
 
-	((kc_closefrom_fn)kc_next(KC_NEXT_CLOSEFROM))(lowfd);
-	err = errno;
-	if (lowfd >= 0)
-		kc_track_forget_range((unsigned int)lowfd, 0x7fffffffu);
+	if (lowfd < 0) {
+		((kc_closefrom_fn)kc_next(KC_NEXT_CLOSEFROM))(lowfd);
+		return;
+	}
+	kc_track_closing_range((unsigned int)lowfd, 0x7fffffffu);
+	n = kc_vcpu_own_fds((unsigned int)lowfd, 0x7fffffffu, own, OWN_MAX);
+	if (n > 0 && n <= OWN_MAX) {
+		/* Below the last private fd in gaps, above it with closefrom. */
+		close_gaps((unsigned int)lowfd, (unsigned int)own[n - 1], 0, own, n);
+		((kc_closefrom_fn)kc_next(KC_NEXT_CLOSEFROM))(own[n - 1] + 1);
+	} else {
+		((kc_closefrom_fn)kc_next(KC_NEXT_CLOSEFROM))(lowfd);
+	}
+	kc_track_closed_range((unsigned int)lowfd, 0x7fffffffu);
 	errno = err;
 }
 #endif

@@ -86,6 +86,18 @@ uintptr_t kc_fd_swap(int fd, uintptr_t e)
 					memory_order_acq_rel);
 }
 
+int kc_fd_cas(int fd, uintptr_t expected, uintptr_t desired)
+{
+	unsigned int u = (unsigned int)fd;
+	slot_t *mid;
+	_Atomic uintptr_t *leaf;
+
+	if (fd < 0 || !(mid = atomic_load(&top[u >> (LEAF_BITS + MID_BITS)])) ||
+	    !(leaf = atomic_load(&mid[(u >> LEAF_BITS) & (MID_SIZE - 1)])))
+		return expected == 0 && desired == 0;
+	return atomic_compare_exchange_strong(&leaf[u & (LEAF_SIZE - 1)], &expected, desired);
+}
+
 int kc_fd_next(unsigned int from, unsigned int to)
 {
 	if (to > 0x7fffffffu)

@@ -13,6 +13,9 @@ enum kc_fd_kind {
 	KC_FD_VM = 2,      /* from KVM_CREATE_VM */
 	KC_FD_VCPU = 3,    /* from KVM_CREATE_VCPU, pointer in the high bits */
 	KC_FD_OTHER = 4,   /* another KVM object (device, stats): pass through */
+	KC_FD_CLOSING = 5, /* being closed: never identified meanwhile */
+	KC_FD_VCPU_CLOSING = 6, /* a vCPU being closed: still served (the
+				   kernel's fd is open until close returns) */
 };
 #define KC_FD_KIND_MASK ((uintptr_t)7)
 
@@ -34,6 +37,9 @@ uintptr_t kc_fd_get(int fd);
  * KC_FD_SET_FAILED is returned. */
 uintptr_t kc_fd_swap(int fd, uintptr_t e);
 #define KC_FD_SET_FAILED (~(uintptr_t)0)
+
+/* Replace the entry at fd by `desired` only if it is still `expected`. */
+int kc_fd_cas(int fd, uintptr_t expected, uintptr_t desired);
 
 /* The lowest fd in [from, to] with an entry, or -1: skips empty pages, so
  * a sweep over a huge range costs only what is stored. */

@@ -171,18 +171,24 @@ __attribute__((noinline)) static int kvm_ioctl(int fd, unsigned int req, void *a
 	case KC_FD_VM:
 		return vm_ioctl(fd, req, arg);
 	case KC_FD_VCPU:
+	case KC_FD_VCPU_CLOSING:
 		v = kc_entry_ptr(e);
 		/* Hold the object for the call; if the fd was closed and its
-		 * number reused meanwhile, the table no longer says v. */
+		 * number reused meanwhile, the table no longer says v (a close
+		 * in progress changes only the kind: still v). */
 		if (!kc_vcpu_get(v))
 			break;
-		if (kc_fd_get(fd) != e) {
+		if (kc_entry_ptr(kc_fd_get(fd)) != v) {
 			kc_vcpu_put(v);
 			break;
 		}
 		r = vcpu_ioctl(v, fd, req, arg, saved_errno);
 		saved_errno = errno;
 		kc_vcpu_put(v);
+		/* A vCPU answers KVM requests with neither: the number was
+		 * closed, or reused, by a path the library does not see. */
+		if (r < 0 && (saved_errno == EBADF || saved_errno == ENOTTY))
+			kc_track_stale(fd, e);
 		errno = saved_errno;
 		return r;
 	default:

@@ -22,10 +22,22 @@ enum kc_fd_kind kc_kind_from_link(const char *target);
 /* fd `to` now refers to what `from` refers to (dup, dup2, dup3, F_DUPFD). */
 void kc_track_copy(int from, int to);
 
-/* fd was closed. */
+/* fd was replaced (dup2/dup3 onto it) or found not to be what the table
+ * says (the kernel answered EBADF or ENOTTY). */
 void kc_track_forget(int fd);
 
-/* Every fd in [first, last] was closed (close_range, closefrom). */
-void kc_track_forget_range(unsigned int first, unsigned int last);
+/* The kernel answered a KVM request on fd, recorded as entry e, with EBADF
+ * or ENOTTY: fd was closed or reused behind the library's back. */
+void kc_track_stale(int fd, uintptr_t e);
+
+/* fd is about to be closed: its entry becomes KC_FD_CLOSING (so a racing
+ * ioctl passes through instead of identifying it again) and its object is
+ * released; kc_track_closed clears the marker after the real close. */
+void kc_track_closing(int fd);
+void kc_track_closed(int fd);
+
+/* The same for every fd in [first, last] (close_range, closefrom). */
+void kc_track_closing_range(unsigned int first, unsigned int last);
+void kc_track_closed_range(unsigned int first, unsigned int last);
 
 #endif

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <linux/kcmp.h>
 
 #include "compat.h"
 #include "log.h"
@@ -20,6 +22,7 @@
  * the allocator: a thread that looked an fd up just before its close may
  * still touch the slot, and must find a valid (if released) object. */
 #define CHUNK 32
+#define KC_OWN_FD_MIN 768 /* above the log's (512), below common 1024 limits */
 static _Atomic(struct kc_vcpu *) all_slots;
 static atomic_long mmap_size;
 
@@ -75,13 +78,22 @@ static struct kc_vcpu *claim_slot(void)
 	return &chunk[0];
 }
 
-struct kc_vcpu *kc_vcpu_new(int fd, int id)
+int kc_private_fd(int fd)
+{
+	/* Far from the VMM's own numbers, which it may expect to be dense;
+	 * anywhere if the fd limit is lower. */
+	int own = ((kc_fcntl_fn)kc_next(KC_NEXT_FCNTL))(fd, F_DUPFD_CLOEXEC, KC_OWN_FD_MIN);
+
+	return own >= 0 ? own : ((kc_fcntl_fn)kc_next(KC_NEXT_FCNTL))(fd, F_DUPFD_CLOEXEC, 0);
+}
+
+struct kc_vcpu *kc_vcpu_new(int fd, int own, int id, int met_later)
 {
 	size_t size = run_mapping_size();
 	struct kvm_run *run;
 	struct kc_vcpu *v;
 
-	run = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	run = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, own >= 0 ? own : fd, 0);
 	if (run == MAP_FAILED) {
 		kc_log_once(KC_LOG_ERROR, "cannot map kvm_run of vCPU fd %d (errno %d): this vCPU is passed through untouched",
 			    fd, errno);
@@ -95,7 +107,7 @@ struct kc_vcpu *kc_vcpu_new(int fd, int id)
 	}
 	v->run = run;
 	v->run_size = size;
-	v->own_fd = ((kc_fcntl_fn)kc_next(KC_NEXT_FCNTL))(fd, F_DUPFD_CLOEXEC, 0);
+	v->own_fd = own >= 0 ? own : kc_private_fd(fd);
 	if (v->own_fd < 0)
 		kc_log_once(KC_LOG_WARN, "cannot duplicate vCPU fd %d (errno %d): completions use the VMM's fd number",
 			    fd, errno);
@@ -104,7 +116,9 @@ struct kc_vcpu *kc_vcpu_new(int fd, int id)
 	memset(&v->stats, 0, sizeof v->stats);
 	atomic_store(&v->runner, 0);
 	atomic_store(&v->state, KC_IDLE);
-	atomic_store(&v->pending, 0);
+	/* The library clears the flag at every entry and sets it only for an
+	 * exit that owes a completion: set now, nobody has re-entered since. */
+	atomic_store(&v->pending, met_later && (run->flags & KVM_RUN_NEEDS_COMPLETION));
 	atomic_store(&v->held, 0);
 	atomic_store_explicit(&v->refs, 1, memory_order_release);
 	return v;
@@ -134,6 +148,42 @@ void kc_vcpu_put(struct kc_vcpu *v)
 		((kc_int_fn)kc_next(KC_NEXT_CLOSE))(v->own_fd);
 	v->own_fd = -1;
 	atomic_store_explicit(&v->free, 1, memory_order_release);
+}
+
+struct kc_vcpu *kc_vcpu_find_same(int fd)
+{
+	pid_t pid = getpid();
+
+	for (struct kc_vcpu *v = atomic_load(&all_slots); v; v = v->next) {
+		if (atomic_load(&v->free) || v->own_fd < 0 || !kc_vcpu_get(v))
+			continue;
+		/* kcmp(KCMP_FILE): 0 when both descriptors name one file. */
+		if (v->own_fd >= 0 && syscall(SYS_kcmp, pid, pid, KCMP_FILE, fd, v->own_fd) == 0)
+			return v;
+		kc_vcpu_put(v);
+	}
+	return NULL;
+}
+
+int kc_vcpu_own_fds(unsigned int first, unsigned int last, int *out, int max)
+{
+	int n = 0;
+
+	for (struct kc_vcpu *v = atomic_load(&all_slots); v; v = v->next) {
+		int fd = v->own_fd;
+
+		if (atomic_load(&v->free) || fd < 0 || (unsigned int)fd < first ||
+		    (unsigned int)fd > last)
+			continue;
+		if (n == max)
+			return max + 1;
+		/* insertion sort: a handful of entries */
+		int i = n++;
+		for (; i > 0 && out[i - 1] > fd; i--)
+			out[i] = out[i - 1];
+		out[i] = fd;
+	}
+	return n;
 }
 
 void kc_vcpu_report_all(void)

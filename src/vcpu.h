@@ -44,8 +44,22 @@ struct kc_vcpu {
 };
 
 /* A new vCPU object for fd (vCPU id, or -1) with its own kvm_run mapping
- * and one reference (for the fd table), or NULL (logged) if mapping fails. */
-struct kc_vcpu *kc_vcpu_new(int fd, int id);
+ * and one reference (for the fd table), or NULL (logged) if mapping fails.
+ * own: a private descriptor of the same vCPU to adopt, or -1 to make one.
+ * met_later: the fd was not seen created, so an exit may be pending
+ * already; the flag in the shared kvm_run page says so. */
+struct kc_vcpu *kc_vcpu_new(int fd, int own, int id, int met_later);
+
+/* A close-on-exec copy of fd for the library itself, numbered high. */
+int kc_private_fd(int fd);
+
+/* The live object of the vCPU that fd also refers to (kcmp), with a new
+ * reference, or NULL. */
+struct kc_vcpu *kc_vcpu_find_same(int fd);
+
+/* The library's private vCPU descriptors within [first, last], ascending,
+ * at most max of them; returns how many (more than max: max + 1). */
+int kc_vcpu_own_fds(unsigned int first, unsigned int last, int *out, int max);
 
 /* KVMCOMPL_STATS=1: report every vCPU still alive (at exit). */
 void kc_vcpu_report_all(void);

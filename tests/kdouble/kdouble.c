@@ -6,6 +6,34 @@
  * unset, every call passes through.  KDOUBLE_STRICT=1 makes the process
  * exit 1 when a completion ran twice for one exit.
  *
+ * KDOUBLE_FAULT=<fault>[,<fault>...] injects kernel failures (tests/faults.test):
+ *   run:<ERR>:<N>[+][:before|:after]
+ *       the Nth KVM_RUN (N+: and every later one) entered while a completion
+ *       is owed (an exit of x86 complete_userspace_io, arm64 mmio_needed, ...)
+ *       fails with ERR, either before the completion ran (still owed) or
+ *       after it (done).  Default: EIO before, ENOMEM before, EFAULT after.
+ *       Kernel paths that produce them:
+ *       EIO before: kvm_vcpu_ioctl() "if (vcpu->kvm->mm != current->mm ||
+ *         vcpu->kvm->vm_dead) return -EIO" (a KVM_BUG_ON marked the VM
+ *         dead): checked before kvm_arch_vcpu_ioctl_run, and permanent, so
+ *         from then on every ioctl of that VM and its vCPUs fails with EIO.
+ *       ENOMEM before: the first KVM_RUN from a new thread (a completion
+ *         run from another thread) goes through kvm_arch_vcpu_run_pid_change
+ *         (arm64 kvm_vcpu_first_run_init -> kvm_vgic_map_resources /
+ *         kvm_timer_enable, allocation) before the arch run code; also
+ *         x86 kvm_mmu_reload -> mmu_topup_memory_caches -ENOMEM, after.
+ *       EFAULT after: x86 vcpu_enter_guest -> kvm_mmu_page_fault ->
+ *         kvm_prepare_memory_fault_exit (KVM_EXIT_MEMORY_FAULT, -EFAULT),
+ *         after complete_userspace_io ran; riscv kvm_riscv_vcpu_mmio_return
+ *         and loongarch kvm_complete_mmio_read return an error from the
+ *         completion itself at the top of KVM_RUN.
+ *   mmap:<ERR>:<N>[+]
+ *       the Nth MAP_SHARED mmap of a vCPU fd fails with ERR (default
+ *       ENOMEM: do_mmap -> get_unmapped_area / vm.max_map_count /
+ *       RLIMIT_AS, "mm: ... -ENOMEM"; EAGAIN from mlock accounting of an
+ *       MCL_FUTURE process; kvm_vcpu_mmap itself only rejects VM_EXEC
+ *       ... -EINVAL).
+ *
  * fds: /dev/kvm, VM and vCPU fds are memfds.  Objects are keyed on the
  * memfd's inode, not on the fd number, as the kernel keys on the file: so
  * dup/dup2/dup3/fcntl(F_DUPFD*), close, fd reuse and fds passed around need
@@ -53,6 +81,69 @@ static const struct kd_arch_ops *ops;
 static int strict;
 static char release[64];
 
+/* ---- fault injection (KDOUBLE_FAULT) ---- */
+enum { F_RUN, F_MMAP };
+static struct kd_fault {
+	int what, err, after, every;
+	unsigned n, seen;
+} faults[8];
+static int nfaults;
+
+static int err_of(const char *s)
+{
+	if (!strcmp(s, "EFAULT")) return EFAULT;
+	if (!strcmp(s, "EIO")) return EIO;
+	if (!strcmp(s, "ENOMEM")) return ENOMEM;
+	if (!strcmp(s, "EAGAIN")) return EAGAIN;
+	if (!strcmp(s, "EINVAL")) return EINVAL;
+	return 0;
+}
+
+static void parse_faults(const char *spec)
+{
+	char buf[256], *save = NULL, *item;
+
+	snprintf(buf, sizeof(buf), "%s", spec);
+	for (item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+		char what[16] = "", err[16] = "", n[16] = "", when[16] = "";
+		struct kd_fault *f = &faults[nfaults];
+		if (nfaults == 8 || sscanf(item, "%15[^:]:%15[^:]:%15[^:]:%15s", what, err, n, when) < 3)
+			goto bad;
+		f->what = !strcmp(what, "run") ? F_RUN : !strcmp(what, "mmap") ? F_MMAP : -1;
+		f->err = err_of(err);
+		f->n = (unsigned)strtoul(n, NULL, 10);
+		f->every = strchr(n, '+') != NULL;
+		f->after = when[0] ? !strcmp(when, "after") : f->err == EFAULT;
+		if (f->what < 0 || !f->err || !f->n || (when[0] && strcmp(when, "after") && strcmp(when, "before")) ||
+		    (f->what == F_MMAP && when[0]))
+			goto bad;
+		nfaults++;
+	}
+	return;
+bad:
+	fprintf(stderr, "kdouble: bad KDOUBLE_FAULT item '%s' (run:ERR:N[+][:before|:after], mmap:ERR:N[+])\n",
+		item ? item : spec);
+	_exit(99);
+}
+
+/* Whether this event (the count-th of its kind) is to fail; the errno. */
+static struct kd_fault *fault_hit(int what)
+{
+	for (int i = 0; i < nfaults; i++) {
+		struct kd_fault *f = &faults[i];
+		unsigned k;
+		if (f->what != what) continue;
+		k = __atomic_add_fetch(&f->seen, 1, __ATOMIC_SEQ_CST);
+		if (k == f->n || (f->every && k > f->n)) {
+			fprintf(stderr, "kdouble[%s]: FAULT injected: %s #%u fails with errno %d%s\n", kd_p->name,
+				what == F_RUN ? "KVM_RUN owing a completion" : "mmap of a vCPU fd", k, f->err,
+				what == F_RUN ? (f->after ? " after the completion" : " before the completion") : "");
+			return f;
+		}
+	}
+	return NULL;
+}
+
 /* ---- the next definitions ---- */
 static int (*real_open)(const char *, int, ...);
 static int (*real_openat)(int, const char *, int, ...);
@@ -60,6 +151,8 @@ static int (*real_ioctl)(int, unsigned long, ...);
 static ssize_t (*real_readlink)(const char *, char *, size_t);
 static ssize_t (*real_readlinkat)(int, const char *, char *, size_t);
 static int (*real_uname)(struct utsname *);
+static void *(*real_mmap)(void *, size_t, int, int, int, off_t);
+static __thread int in_double; /* the double's own mmap of a vCPU */
 
 static void resolve(void)
 {
@@ -71,6 +164,7 @@ static void resolve(void)
 	real_readlink = (ssize_t (*)(const char *, char *, size_t))dlsym(RTLD_NEXT, "readlink");
 	real_readlinkat = (ssize_t (*)(int, const char *, char *, size_t))dlsym(RTLD_NEXT, "readlinkat");
 	real_uname = (int (*)(struct utsname *))dlsym(RTLD_NEXT, "uname");
+	real_mmap = (void *(*)(void *, size_t, int, int, int, off_t))dlsym(RTLD_NEXT, "mmap");
 	done = 1;
 }
 
@@ -78,7 +172,7 @@ static void report(void);
 
 __attribute__((constructor)) static void kd_init(void)
 {
-	const char *name = getenv("KDOUBLE"), *s = getenv("KDOUBLE_STRICT");
+	const char *name = getenv("KDOUBLE"), *s = getenv("KDOUBLE_STRICT"), *f = getenv("KDOUBLE_FAULT");
 
 	resolve();
 	strict = s && *s == '1';
@@ -98,6 +192,7 @@ __attribute__((constructor)) static void kd_init(void)
 	}
 	ops = kd_p->arch == KD_X86 ? &kd_x86_ops : &kd_gen_ops;
 	snprintf(release, sizeof(release), "%d.%d.0-kdouble", kd_p->ver / 100, kd_p->ver % 100);
+	if (f && *f) parse_faults(f);
 }
 
 /* ---- objects, keyed on the memfd inode ---- */
@@ -184,6 +279,9 @@ static ssize_t fd_link(const char *path, char *buf, size_t size)
 	enum kd_kind k;
 
 	if (!kd_p || strncmp(path, "/proc/", 6)) return -2;
+	/* Without a procfs mounted there are no links to read (faults.test
+	 * runs under an empty /proc): the kernel's ENOENT. */
+	if (access("/proc/self/fd", F_OK) != 0) return -2;
 	p = path + 6;
 	if (!strncmp(p, "self/", 5)) p += 5;
 	else if (!strncmp(p, "thread-self/", 12)) p += 12;
@@ -392,7 +490,9 @@ static int create_vcpu(struct kd_vm *vm, unsigned long id)
 	if (!v) { errno = ENOMEM; return -1; }
 	fd = new_obj("kdouble-vcpu", K_VCPU, v, size, 1);
 	if (fd < 0) { free(v); return -1; }
+	in_double = 1;
 	v->run = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	in_double = 0;
 	if (v->run == MAP_FAILED) { close(fd); errno = ENOMEM; return -1; }
 	v->run_size = size;
 	v->vm = vm;
@@ -516,6 +616,16 @@ static int vcpu_run(struct kd_vcpu *v)
 		errno = ENOEXEC;
 		return -1;
 	}
+	if (nfaults && ops->pending(v)) {
+		struct kd_fault *f = fault_hit(F_RUN);
+		if (f) {
+			if (f->err == EIO) v->vm->dead = 1;
+			if (f->after && (r = ops->complete(v)) != 1) goto out;
+			errno = f->err;
+			r = -1;
+			goto out;
+		}
+	}
 	r = ops->complete(v);
 	if (r != 1)
 		goto out;
@@ -587,7 +697,10 @@ static int vcpu_ioctl(struct kd_vcpu *v, unsigned int req, unsigned long arg)
 	int r;
 
 	pthread_mutex_lock(&v->lock);
-	if (req == KD_RUN(a)) {
+	if (v->vm->dead) {
+		errno = EIO;
+		r = -1;
+	} else if (req == KD_RUN(a)) {
 		r = vcpu_run(v);
 	} else if (req == KD_SET_SIGNAL_MASK(a)) {
 		/* kvm_main.c KVM_SET_SIGNAL_MASK: NULL clears; kvm_sigmask.len
@@ -631,10 +744,28 @@ EXPORT int ioctl(int fd, unsigned long request, ...)
 		return real_ioctl(fd, request, arg);
 	switch (k) {
 	case K_SYSTEM: return sys_ioctl(req, arg);
-	case K_VM: return vm_ioctl(o, req, arg);
+	case K_VM:
+		if (((struct kd_vm *)o)->dead) { errno = EIO; return -1; }
+		return vm_ioctl(o, req, arg);
 	case K_VCPU: return vcpu_ioctl(o, req, arg);
 	default: break;
 	}
 	errno = ENOTTY;
 	return -1;
 }
+
+/* Only to inject mmap faults: every other call goes straight on. */
+EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	resolve();
+	if (nfaults && !in_double && fd >= 0 && (flags & MAP_SHARED) && lookup(fd, NULL) == K_VCPU) {
+		struct kd_fault *f = fault_hit(F_MMAP);
+		if (f) {
+			errno = f->err;
+			return MAP_FAILED;
+		}
+	}
+	return real_mmap(addr, len, prot, flags, fd, off);
+}
+EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+	__attribute__((alias("mmap")));

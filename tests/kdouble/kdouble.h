@@ -35,6 +35,7 @@ struct kd_vm {
 	uint32_t filter_flags;
 	struct { uint32_t flags, nmsrs, base; uint8_t bitmap[64]; } range[4];
 	int nrange;
+	int dead;        /* KDOUBLE_FAULT run:EIO: kvm->vm_dead (kvm_vm_dead) */
 };
 
 /* x86 vCPU: architectural state as stored by the SET ioctls, and the

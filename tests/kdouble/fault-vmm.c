@@ -1,0 +1,155 @@
+/* fault-vmm: a minimal VMM for tests/faults.test, run over the kernel double
+ * (with KDOUBLE_FAULT) or over real /dev/kvm.  One real-mode vCPU runs
+ *     mov al,0x11 ; in al,0xE0 ; out 0xE1,al ; hlt
+ * The VMM answers the IN with 0x42, reads the registers while the IN is
+ * still owed (the state read the library completes before), then runs on:
+ * the OUT must carry 0x42 (nothing lost, nothing repeated) and the guest
+ * must halt.  Every step's result is printed; the test compares them.
+ *
+ * Usage: fault-vmm [raw] [nofile]
+ *   raw     create the VM and vCPU with the raw system call, as fds
+ *           inherited across exec are (the library identifies them lazily)
+ *   nofile  lower RLIMIT_NOFILE so the vCPU fd is the last fd the process
+ *           may open (the library's own /dev/kvm open and F_DUPFD_CLOEXEC
+ *           fail); KVM_GET_VCPU_MMAP_SIZE is asked only after the vCPU
+ *           exists, as legacy VMMs do
+ * Exit: 0 the guest ran to HLT with the OUT value 0x42, 1 it did not but the
+ * VMM saw plain errors (printed), 77 no KVM, 99 internal error. */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <link.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/kvm.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+static int raw;
+static int (*kdouble_ioctl)(int, unsigned long, ...);
+
+/* raw over the kernel double: its own ioctl, past the library */
+static int find_kdouble(struct dl_phdr_info *info, size_t size, void *data)
+{
+	void *h;
+	(void)size; (void)data;
+	if (!strstr(info->dlpi_name, "libkdouble")) return 0;
+	h = dlopen(info->dlpi_name, RTLD_NOLOAD | RTLD_LAZY);
+	if (h) kdouble_ioctl = (int (*)(int, unsigned long, ...))dlsym(h, "ioctl");
+	return 1;
+}
+
+static int kioctl(int fd, unsigned long req, void *arg)
+{
+	if (req != KVM_CREATE_VM && req != KVM_CREATE_VCPU) return ioctl(fd, req, arg);
+	if (raw && kdouble_ioctl) return kdouble_ioctl(fd, req, arg);
+	return raw ? (int)syscall(SYS_ioctl, fd, req, arg) : ioctl(fd, req, arg);
+}
+
+#define STEP(name, call) do { \
+		int r_ = (call); \
+		if (r_ < 0) { printf("%s: errno %d (%s)\n", name, errno, strerror(errno)); return 1; } \
+	} while (0)
+
+int main(int argc, char **argv)
+{
+	static const uint8_t code[] = { 0xb0, 0x11, 0xe4, 0xe0, 0xe6, 0xe1, 0xf4 };
+	int nofile = 0, kvm, vm, vcpu, sz;
+	struct kvm_userspace_memory_region reg;
+	struct kvm_sregs sr;
+	struct kvm_regs r;
+	struct kvm_run *run;
+	uint8_t *mem;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "raw")) raw = 1;
+		else if (!strcmp(argv[i], "nofile")) nofile = 1;
+		else { fprintf(stderr, "usage: fault-vmm [raw] [nofile]\n"); return 99; }
+	}
+	setvbuf(stdout, NULL, _IONBF, 0);
+	if (raw) dl_iterate_phdr(find_kdouble, NULL);
+	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (kvm < 0) { printf("no /dev/kvm: %s\n", strerror(errno)); return 77; }
+	vm = kioctl(kvm, KVM_CREATE_VM, 0);
+	if (vm < 0) { printf("KVM_CREATE_VM: %s\n", strerror(errno)); return 77; }
+	mem = mmap(NULL, 0x10000, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED) return 99;
+	memcpy(mem + 0x1000, code, sizeof(code));
+	reg = (struct kvm_userspace_memory_region){ 0, 0, 0, 0x10000, (uintptr_t)mem };
+	STEP("KVM_SET_USER_MEMORY_REGION", kioctl(vm, KVM_SET_USER_MEMORY_REGION, &reg));
+	STEP("KVM_SET_TSS_ADDR", kioctl(vm, KVM_SET_TSS_ADDR, (void *)0xfffbd000ul));
+	if (nofile) {
+		/* the next fd (the vCPU's) is the last one allowed */
+		int next = dup(0);
+		struct rlimit rl;
+		if (next < 0) return 99;
+		close(next);
+		if (getrlimit(RLIMIT_NOFILE, &rl) < 0) return 99;
+		rl.rlim_cur = (rlim_t)next + 1;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0) return 99;
+		printf("RLIMIT_NOFILE lowered to %d\n", next + 1);
+	}
+	vcpu = kioctl(vm, KVM_CREATE_VCPU, 0);
+	if (vcpu < 0) { printf("KVM_CREATE_VCPU: errno %d\n", errno); return 1; }
+	if (nofile) {
+		int more = dup(0);
+		printf("another fd: %s\n", more < 0 ? strerror(errno) : "opened (limit not reached)");
+		if (more >= 0) close(more);
+	}
+	sz = kioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (sz < (int)sizeof(*run)) { printf("KVM_GET_VCPU_MMAP_SIZE: %d errno %d\n", sz, errno); return 1; }
+	run = mmap(NULL, (size_t)sz, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
+	if (run == MAP_FAILED) { printf("VMM mmap of kvm_run: errno %d\n", errno); return 1; }
+	STEP("KVM_GET_SREGS", kioctl(vcpu, KVM_GET_SREGS, &sr));
+	sr.cs.base = 0;
+	sr.cs.selector = 0;
+	STEP("KVM_SET_SREGS", kioctl(vcpu, KVM_SET_SREGS, &sr));
+	memset(&r, 0, sizeof(r));
+	r.rip = 0x1000;
+	r.rflags = 2;
+	STEP("KVM_SET_REGS", kioctl(vcpu, KVM_SET_REGS, &r));
+
+	STEP("KVM_RUN 1", kioctl(vcpu, KVM_RUN, 0));
+	if (run->exit_reason != KVM_EXIT_IO || run->io.direction != KVM_EXIT_IO_IN || run->io.port != 0xe0) {
+		printf("exit 1: unexpected exit %u\n", run->exit_reason);
+		return 1;
+	}
+	printf("exit 1: IN 0xE0, bit 15 %s\n", (run->flags & (1u << 15)) ? "set" : "clear");
+	((uint8_t *)run)[run->io.data_offset] = 0x42;
+	/* the state read while the IN is owed */
+	if (kioctl(vcpu, KVM_GET_REGS, &r) < 0) {
+		printf("state read: errno %d (%s)\n", errno, strerror(errno));
+	} else {
+		printf("state read: al=0x%02x rip=0x%llx (%s)\n", (unsigned)(r.rax & 0xff),
+		       (unsigned long long)r.rip,
+		       (r.rax & 0xff) == 0x42 && r.rip == 0x1004 ? "completed" :
+		       (r.rax & 0xff) == 0x11 && r.rip == 0x1002 ? "pending" : "INCONSISTENT");
+	}
+	/* a second state read: a completion that failed is tried again */
+	if (kioctl(vcpu, KVM_GET_SREGS, &sr) < 0)
+		printf("state read 2: errno %d (%s)\n", errno, strerror(errno));
+	STEP("KVM_RUN 2", kioctl(vcpu, KVM_RUN, 0));
+	if (run->exit_reason != KVM_EXIT_IO || run->io.direction != KVM_EXIT_IO_OUT || run->io.port != 0xe1) {
+		printf("exit 2: unexpected exit %u\n", run->exit_reason);
+		return 1;
+	}
+	printf("exit 2: OUT 0xE1 = 0x%02x\n", ((uint8_t *)run)[run->io.data_offset]);
+	if (((uint8_t *)run)[run->io.data_offset] != 0x42) return 1;
+	STEP("KVM_RUN 3", kioctl(vcpu, KVM_RUN, 0));
+	printf("exit 3: %s\n", run->exit_reason == KVM_EXIT_HLT ? "HLT" : "not HLT");
+	return run->exit_reason == KVM_EXIT_HLT ? 0 : 1;
+}
+#else
+int main(void)
+{
+	puts("fault-vmm: x86 only");
+	return 77;
+}
+#endif
