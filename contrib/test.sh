@@ -2,7 +2,8 @@
 # Build libkvmcompl and pass every test: the -Werror build runs make check,
 # the real-kernel matrix (make check-kernels) and the cross-architecture
 # builds under qemu-user (make check-cross), a musl build (make check-musl),
-# then make distcheck; a second
+# a bounded fuzzing run, ThreadSanitizer and valgrind runs, then make
+# distcheck; a second
 # build runs make check under AddressSanitizer and UndefinedBehaviorSanitizer.
 # CI runs this.
 set -u
@@ -11,6 +12,7 @@ top=$(pwd)
 sh contrib/setup-deps.sh || exit 1
 sh contrib/setup-kernels.sh || exit 1
 sh contrib/setup-cross.sh || exit 1
+sh contrib/setup-fuzz.sh || exit 1
 autoreconf -fi || exit 1
 [ -f config.status ] && make -s distclean >/dev/null 2>&1
 
@@ -53,6 +55,15 @@ if build werror --enable-werror; then
 	line=$(sed -n 's/^check-musl: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' musl.log)
 	[ -n "$line" ] || line="0 1"
 	total_pass=$((total_pass + ${line% *})) total_fail=$((total_fail + ${line#* }))
+	# fuzz (30 s), ThreadSanitizer build, valgrind memcheck: one result each
+	for t in "fuzz FUZZ_SECONDS=30" check-tsan check-valgrind; do
+		echo "=== werror build: make $t"
+		if make -s $t >extra.log 2>&1; then
+			total_pass=$((total_pass + 1)); tail -n 3 extra.log
+		else
+			status=1 total_fail=$((total_fail + 1)); tail -n 40 extra.log
+		fi
+	done
 	echo "=== werror build: make distcheck"
 	if make -s distcheck >distcheck.log 2>&1; then
 		total_pass=$((total_pass + 1)); tail -n 4 distcheck.log
