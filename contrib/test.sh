@@ -1,11 +1,11 @@
 #!/bin/sh
-# Build libkvmcompl and pass every test: the -Werror build runs make check,
-# the real-kernel matrix (make check-kernels) and the cross-architecture
-# builds under qemu-user (make check-cross), a musl build (make check-musl),
-# a bounded fuzzing run, ThreadSanitizer and valgrind runs, then make
-# distcheck; a second
-# build runs make check under AddressSanitizer and UndefinedBehaviorSanitizer.
-# CI runs this.
+# Build libkvmcompl and pass every test. CI runs this.
+# - a -Werror build: make check, the real-kernel matrix (check-kernels), the
+#   cross-architecture builds under qemu-user (check-cross), a musl build
+#   (check-musl), a bounded fuzzing run, ThreadSanitizer and valgrind runs,
+#   make distcheck;
+# - a second build: make check under AddressSanitizer and UBSan;
+# - the Debian package, built, installed, probed and removed.
 set -u
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -74,5 +74,13 @@ fi
 cd "$top"
 build sanitizers --enable-werror --enable-sanitizers
 cd "$top"
+# The Debian package: built with dpkg-buildpackage from a copy of the tree,
+# installed, probed, removed.
+echo "=== packaging: tests/packaging/check-deb.sh"
+if sh tests/packaging/check-deb.sh; then
+	total_pass=$((total_pass + 1))
+else
+	status=1 total_fail=$((total_fail + 1))
+fi
 echo "tests: $total_pass passed, $total_fail failed, $total_skip skipped"
 [ $status -eq 0 ] && [ $total_fail -eq 0 ]

@@ -100,7 +100,8 @@ static int loaded(void)
 	int found = 0;
 
 	while (f && fgets(line, sizeof line, f))
-		found |= strstr(line, "libkvmcompl") != NULL;
+		/* the library file, not a build directory named after the package */
+		found |= strstr(line, "/libkvmcompl.so") != NULL;
 	if (f)
 		fclose(f);
 	puts(found ? "yes" : "no");
