@@ -14,6 +14,7 @@
 #include "complete.h"
 #include "log.h"
 #include "next.h"
+#include "report.h"
 #include "rules.h"
 #include "settings.h"
 #include "track.h"
@@ -126,7 +127,7 @@ static int set_signal_mask(struct kc_vcpu *v, int fd, void *arg)
 }
 
 static int vcpu_ioctl(struct kc_vcpu *v, int fd, unsigned int req, void *arg,
-		      int saved_errno)
+		      int saved_errno, void *site)
 {
 	const struct kc_protocol_requests *p = &kc_rules()->req;
 
@@ -146,8 +147,12 @@ static int vcpu_ioctl(struct kc_vcpu *v, int fd, unsigned int req, void *arg,
 			if (strncmp(name, "KVM_SET_", 8) == 0)
 				kc_log(KC_LOG_WARN, "%s on vCPU fd %d while an exit produced by a completion waits for the next KVM_RUN",
 				       name, fd);
-		} else if (may_complete(v)) {
-			kc_complete(v, fd, index);
+		} else {
+			if (kc_settings()->mode == KC_MODE_REPORT ||
+			    kc_settings()->mode == KC_MODE_STRICT)
+				kc_report_access(v, fd, index, site);
+			if (may_complete(v))
+				kc_complete(v, fd, index);
 		}
 		errno = saved_errno; /* the VMM's ioctl sets its own */
 	}
@@ -155,7 +160,7 @@ static int vcpu_ioctl(struct kc_vcpu *v, int fd, unsigned int req, void *arg,
 }
 
 /* Kept out of line, so that ioctl() itself stays a compare and a jump. */
-__attribute__((noinline)) static int kvm_ioctl(int fd, unsigned int req, void *arg)
+__attribute__((noinline)) static int kvm_ioctl(int fd, unsigned int req, void *arg, void *site)
 {
 	int saved_errno = errno, r;
 	uintptr_t e = kc_fd_get(fd);
@@ -182,7 +187,7 @@ __attribute__((noinline)) static int kvm_ioctl(int fd, unsigned int req, void *a
 			kc_vcpu_put(v);
 			break;
 		}
-		r = vcpu_ioctl(v, fd, req, arg, saved_errno);
+		r = vcpu_ioctl(v, fd, req, arg, saved_errno, site);
 		saved_errno = errno;
 		kc_vcpu_put(v);
 		/* A vCPU answers KVM requests with neither: the number was
@@ -210,8 +215,11 @@ __attribute__((constructor)) static void kc_load(void)
  * The settings are only read if a KVM fd was ever met. */
 __attribute__((destructor)) static void kc_unload(void)
 {
-	if (kc_settings_loaded())
+	if (kc_settings_loaded()) {
 		kc_vcpu_report_all();
+		if (kc_settings()->mode != KC_MODE_FIX)
+			kc_report_summary();
+	}
 }
 
 KC_EXPORT int KC_ENTRY(ioctl)(int fd, KC_IOCTL_REQ_T request, ...);
@@ -227,7 +235,8 @@ KC_EXPORT int KC_ENTRY(ioctl)(int fd, KC_IOCTL_REQ_T request, ...)
 	 * low 32 bits are the request. */
 	if (__builtin_expect(KC_REQ_TYPE(request) != KC_KVMIO_TYPE, 1))
 		return ((kc_ioctl_fn)kc_next(KC_NEXT_IOCTL))(fd, request, arg);
-	return kvm_ioctl(fd, (unsigned int)request, arg);
+	/* The VMM's call site, for KVMCOMPL_MODE=report. */
+	return kvm_ioctl(fd, (unsigned int)request, arg, __builtin_return_address(0));
 }
 
 #ifdef HAVE___IOCTL_TIME64
@@ -243,6 +252,7 @@ KC_EXPORT int KC_ENTRY(__ioctl_time64)(int fd, unsigned long request, ...)
 	va_end(ap);
 	if (__builtin_expect(KC_REQ_TYPE(request) != KC_KVMIO_TYPE, 1))
 		return ((kc_ioctl_fn)kc_next(KC_NEXT_IOCTL_TIME64))(fd, request, arg);
-	return kvm_ioctl(fd, (unsigned int)request, arg);
+	/* The VMM's call site, for KVMCOMPL_MODE=report. */
+	return kvm_ioctl(fd, (unsigned int)request, arg, __builtin_return_address(0));
 }
 #endif

@@ -5,6 +5,7 @@
 #include <stdatomic.h>
 
 #include "rules.h"
+#include "report.h"
 #include "settings.h"
 
 static const char *const level_names[] = {
@@ -67,6 +68,22 @@ unsigned kc_settings_parse(struct kc_settings *s,
 	else if (v && strcmp(v, "0") != 0)
 		bad |= KC_BAD_STATS;
 
+	s->mode = KC_MODE_FIX;
+	v = get("KVMCOMPL_MODE");
+	if (v) {
+		static const char *const modes[] = { "fix", "report", "strict", "verify" };
+		unsigned i;
+
+		for (i = 0; i < 4 && strcmp(v, modes[i]) != 0; i++)
+			;
+		if (i < 4)
+			s->mode = (enum kc_mode)i;
+		else
+			bad |= KC_BAD_MODE;
+	}
+	v = get("KVMCOMPL_REPORT_FILE");
+	s->report_file = v && *v ? v : NULL;
+
 	s->test_arch = get("KVMCOMPL_TEST_ARCH");
 	s->test_break = 0;
 	v = get("KVMCOMPL_TEST_BREAK");
@@ -92,13 +109,13 @@ static const char *env_get(const char *name)
  * publish wins and the others' identical copies are dropped. No lock, so a
  * signal handler may be the first caller. */
 static struct kc_settings the_settings;
-static char log_path[4096];
+static char log_path[4096], report_path[4096];
 static atomic_int settings_state; /* 0 unread, 1 being written, 2 ready */
 
 const struct kc_settings *kc_settings(void)
 {
 	static const struct kc_settings defaults = {
-		KC_COMPLETE_AUTO, KC_LOG_WARN, NULL, KC_CAP_DEFAULT, false, NULL, 0
+		KC_COMPLETE_AUTO, KC_LOG_WARN, NULL, KC_CAP_DEFAULT, false, KC_MODE_FIX, NULL, NULL, 0
 	};
 	static atomic_flag reported = ATOMIC_FLAG_INIT;
 	struct kc_settings s;
@@ -120,11 +137,21 @@ const struct kc_settings *kc_settings(void)
 			log_path[n] = '\0';
 			s.log_file = log_path;
 		}
+		if (s.report_file) {
+			size_t n = strlen(s.report_file);
+
+			if (n >= sizeof report_path)
+				n = sizeof report_path - 1;
+			memcpy(report_path, s.report_file, n);
+			report_path[n] = '\0';
+			s.report_file = report_path;
+		}
 		the_settings = s;
 		if (s.test_arch && kc_rules_by_name(s.test_arch))
 			atomic_store(&kc_rules_active, kc_rules_by_name(s.test_arch));
 		atomic_store_explicit(&settings_state, 2, memory_order_release);
 		kc_log_open();
+		kc_report_init();
 	} else if (atomic_load_explicit(&settings_state, memory_order_acquire) != 2) {
 		/* Another caller (perhaps the code this handler interrupted)
 		 * is publishing: use the defaults this once. */
@@ -141,6 +168,9 @@ const struct kc_settings *kc_settings(void)
 		if (bad & KC_BAD_CAP)
 			kc_log(KC_LOG_WARN, "KVMCOMPL_CAP=%s not understood (a number from 1 to 65535, or off); using the default",
 			       env_get("KVMCOMPL_CAP"));
+		if (bad & KC_BAD_MODE)
+			kc_log(KC_LOG_WARN, "KVMCOMPL_MODE=%s not understood (fix|report|strict|verify); using fix",
+			       env_get("KVMCOMPL_MODE"));
 		if (bad & KC_BAD_STATS)
 			kc_log(KC_LOG_WARN, "KVMCOMPL_STATS=%s not understood (0|1); statistics off",
 			       env_get("KVMCOMPL_STATS"));

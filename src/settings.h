@@ -20,12 +20,21 @@ enum kc_complete_mode {
 
 #define KC_CAP_DEFAULT (-1)
 
+enum kc_mode {
+	KC_MODE_FIX,    /* complete silently */
+	KC_MODE_REPORT, /* complete and report the VMM's call site */
+	KC_MODE_STRICT, /* report, then stop the process */
+	KC_MODE_VERIFY, /* check a kernel's own flag against the rules */
+};
+
 struct kc_settings {
 	enum kc_complete_mode complete; /* KVMCOMPL_COMPLETE */
 	enum kc_level log_level;/* KVMCOMPL_LOG=off|error|warn|info|debug */
 	const char *log_file;   /* KVMCOMPL_LOG_FILE, NULL for stderr */
 	long cap;               /* KVMCOMPL_CAP=N|off (0), KC_CAP_DEFAULT */
 	bool stats;             /* KVMCOMPL_STATS=1: report counters */
+	enum kc_mode mode;      /* KVMCOMPL_MODE */
+	const char *report_file;/* KVMCOMPL_REPORT_FILE, JSON lines */
 	const char *test_arch;  /* KVMCOMPL_TEST_ARCH, tests only */
 	unsigned test_break;    /* KVMCOMPL_TEST_BREAK, tests only */
 };
@@ -46,6 +55,7 @@ unsigned kc_settings_parse(struct kc_settings *s,
 #define KC_BAD_CAP 4u
 #define KC_BAD_TEST 8u
 #define KC_BAD_STATS 16u
+#define KC_BAD_MODE 32u
 
 /* The capability number the library answers at; 0: none. */
 unsigned int kc_cap_number(void);

@@ -14,6 +14,7 @@
 #include "log.h"
 #include "next.h"
 #include "kernel.h"
+#include "report.h"
 #include "rules.h"
 #include "settings.h"
 #include "vcpu.h"
@@ -209,8 +210,13 @@ int kc_update_flag(struct kvm_run *run, int *twice)
 
 	*twice = rule && rule->twice_from && k->version >= rule->twice_from &&
 		 (!rule->twice_until || k->version < rule->twice_until);
-	if (k->native_flag) /* abi.md guarantee 5: stop synthesizing */
-		return (run->flags & KVM_RUN_NEEDS_COMPLETION) != 0;
+	if (k->native_flag) { /* abi.md guarantee 5: stop synthesizing */
+		int kernel = (run->flags & KVM_RUN_NEEDS_COMPLETION) != 0;
+
+		if (kernel != (rule != NULL) && kc_settings()->mode == KC_MODE_VERIFY)
+			kc_report_verify(run, kernel, rule != NULL);
+		return kernel;
+	}
 	if (rule) {
 		run->flags |= KVM_RUN_NEEDS_COMPLETION;
 		return 1;

@@ -1,0 +1,249 @@
+#include "config.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <execinfo.h>
+#include <fcntl.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+
+#include "compat.h"
+#include "log.h"
+#include "report.h"
+#include "rules.h"
+#include "settings.h"
+#include "stats.h"
+#include "vcpu.h"
+
+/* Distinct call sites, found by their return address; a fixed table, so
+ * that a report allocates nothing (it may run in a signal handler). */
+#define SITES 128
+#define FRAMES 16
+
+struct site {
+	_Atomic uintptr_t pc;   /* 0: free */
+	atomic_uint count;
+	atomic_int ready;       /* the fields below are written */
+	unsigned int reason;
+	int req_index;
+	int nframes;
+	void *frames[FRAMES];
+};
+
+static struct site sites[SITES];
+static int report_fd = -1;
+static atomic_flag verified[KC_STATS_REASONS];
+
+void kc_report_init(void)
+{
+	const struct kc_settings *s = kc_settings();
+	void *warm[2];
+
+	if (s->mode == KC_MODE_FIX)
+		return;
+	backtrace(warm, 2); /* loads the unwinder now, not in a handler */
+	if (s->report_file) {
+		/* As the log file: append, close-on-exec, no symlink. */
+		report_fd = open(s->report_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
+				 O_NOFOLLOW | O_NOCTTY, 0600);
+		if (report_fd < 0)
+			kc_log(KC_LOG_ERROR, "cannot open KVMCOMPL_REPORT_FILE %s (errno %d; symlinks are refused): reports go to the log only",
+			       s->report_file, errno);
+	}
+}
+
+/* "module+0xOFF" of an address, from the loader's map. */
+static void where(const void *pc, char *buf, int size)
+{
+	Dl_info info;
+
+	if (dladdr(pc, &info) && info.dli_fname) {
+		const char *base = strrchr(info.dli_fname, '/');
+
+		kc_snprintf(buf, size, "%s+0x%lx", base ? base + 1 : info.dli_fname,
+			    (unsigned long)((uintptr_t)pc - (uintptr_t)info.dli_fbase));
+	} else {
+		kc_snprintf(buf, size, "%p", pc);
+	}
+}
+
+/* "function+0xOFF (module)" where the symbol is exported, else where(). */
+static void symbol(const void *pc, char *buf, int size)
+{
+	Dl_info info;
+
+	if (dladdr(pc, &info) && info.dli_sname && info.dli_saddr) {
+		const char *base = info.dli_fname ? strrchr(info.dli_fname, '/') : NULL;
+
+		kc_snprintf(buf, size, "%s+0x%lx (%s)", info.dli_sname,
+			    (unsigned long)((uintptr_t)pc - (uintptr_t)info.dli_saddr),
+			    base ? base + 1 : info.dli_fname ? info.dli_fname : "?");
+	} else {
+		where(pc, buf, size);
+	}
+}
+
+static const char *exit_name(unsigned int reason)
+{
+	const char *n = kc_exit_name(reason);
+
+	return n ? n : "?";
+}
+
+/* What the pending exit was doing, from kvm_run. */
+static void detail(const struct kvm_run *run, char *buf, int size)
+{
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO:
+		kc_snprintf(buf, size, "port 0x%x %s, size %u, count %u", run->io.port,
+			    run->io.direction == KVM_EXIT_IO_IN ? "in" : "out", run->io.size,
+			    run->io.count);
+		break;
+	case KVM_EXIT_MMIO:
+		kc_snprintf(buf, size, "%s of %u bytes at 0x%lx", run->mmio.is_write ? "write" : "read",
+			    run->mmio.len, (unsigned long)run->mmio.phys_addr);
+		break;
+	case KVM_EXIT_X86_RDMSR:
+	case KVM_EXIT_X86_WRMSR:
+		kc_snprintf(buf, size, "msr 0x%x", run->msr.index);
+		break;
+	case KVM_EXIT_HYPERCALL:
+		kc_snprintf(buf, size, "nr %lu", (unsigned long)run->hypercall.nr);
+		break;
+	default:
+		buf[0] = '\0';
+	}
+}
+
+static void json(const char *line, int n)
+{
+	if (report_fd >= 0)
+		(void)!write(report_fd, line, (size_t)n);
+}
+
+static const char *request_name(int index)
+{
+	const struct kc_arch_rules *r = kc_rules();
+
+	return index >= 0 && (size_t)index < r->n_requests ? r->requests[index].name : "?";
+}
+
+/* The frames that are the VMM's: those outside this library. */
+static int vmm_frames(void **frames, int n, void ***first)
+{
+	Dl_info mine, info;
+	int i = 0;
+
+	if (!dladdr((void *)kc_report_init, &mine))
+		mine.dli_fbase = NULL;
+	while (i < n && dladdr(frames[i], &info) && info.dli_fbase == mine.dli_fbase)
+		i++;
+	*first = frames + i;
+	return n - i;
+}
+
+void kc_report_access(const struct kc_vcpu *v, int fd, int req_index, void *pc)
+{
+	const struct kc_settings *s = kc_settings();
+	char at[128], what[96], line[768];
+	unsigned int h = (unsigned int)(((uintptr_t)pc >> 4) % SITES);
+	struct site *site = NULL;
+	long tid;
+	int n;
+
+	for (unsigned int i = 0; i < SITES; i++) {
+		struct site *t = &sites[(h + i) % SITES];
+		uintptr_t expected = 0;
+
+		if (atomic_load(&t->pc) == (uintptr_t)pc) {
+			atomic_fetch_add(&t->count, 1);
+			return; /* reported already */
+		}
+		if (atomic_compare_exchange_strong(&t->pc, &expected, (uintptr_t)pc)) {
+			site = t;
+			break;
+		}
+		if (expected == (uintptr_t)pc) {
+			atomic_fetch_add(&t->count, 1);
+			return;
+		}
+	}
+	if (!site) {
+		kc_log_once(KC_LOG_WARN, "report: more than %d call sites; further ones are not reported", SITES);
+		return;
+	}
+	site->reason = v->run->exit_reason;
+	site->req_index = req_index;
+	site->nframes = backtrace(site->frames, FRAMES);
+	atomic_store(&site->count, 1);
+	atomic_store(&site->ready, 1);
+
+	tid = syscall(SYS_gettid);
+	where(pc, at, sizeof at);
+	detail(v->run, what, sizeof what);
+	kc_log(KC_LOG_WARN, "report: %s on vCPU %d (fd %d) while exit %s (%s) was pending; thread %ld; call site %s",
+	       request_name(req_index), v->id, fd, exit_name(site->reason), what, tid, at);
+	n = kc_snprintf(line, sizeof line,
+			"{\"type\":\"report\",\"ioctl\":\"%s\",\"vcpu\":%d,\"fd\":%d,\"exit\":\"%s\",\"exit_reason\":%u,\"detail\":\"%s\",\"thread\":%ld,\"site\":\"%s\"}\n",
+			request_name(req_index), v->id, fd, exit_name(site->reason), site->reason,
+			what, tid, at);
+	json(line, n);
+	if (s->mode == KC_MODE_STRICT) {
+		kc_report_summary();
+		kc_log(KC_LOG_ERROR, "KVMCOMPL_MODE=strict: stopping the process (exit status %d)", KC_STRICT_STATUS);
+		_exit(KC_STRICT_STATUS);
+	}
+}
+
+void kc_report_verify(const struct kvm_run *run, int kernel, int library)
+{
+	unsigned int r = run->exit_reason < KC_STATS_REASONS ? run->exit_reason : KC_STATS_REASONS - 1;
+	char line[256];
+	int n;
+
+	if (atomic_flag_test_and_set(&verified[r]))
+		return; /* once per exit reason */
+	kc_log(KC_LOG_WARN, "verify: exit %s (%u): kernel flag %d, library rules %d",
+	       exit_name(run->exit_reason), run->exit_reason, kernel, library);
+	n = kc_snprintf(line, sizeof line,
+			"{\"type\":\"verify\",\"exit\":\"%s\",\"exit_reason\":%u,\"kernel\":%d,\"library\":%d}\n",
+			exit_name(run->exit_reason), run->exit_reason, kernel, library);
+	json(line, n);
+}
+
+void kc_report_summary(void)
+{
+	static atomic_flag done = ATOMIC_FLAG_INIT;
+
+	if (atomic_flag_test_and_set(&done))
+		return;
+	for (int i = 0; i < SITES; i++) {
+		struct site *t = &sites[i];
+		char at[128], frames[512] = "", jframes[600] = "", f[128], line[1024];
+		void **vmm;
+		int n, len = 0, jlen = 0;
+
+		if (!atomic_load(&t->pc) || !atomic_load(&t->ready))
+			continue;
+		where((void *)atomic_load(&t->pc), at, sizeof at);
+		n = vmm_frames(t->frames, t->nframes, &vmm);
+		for (int k = 0; k < n; k++) {
+			symbol(vmm[k], f, sizeof f);
+			len += kc_snprintf(frames + len, (int)sizeof frames - len, "%s%s",
+					   k ? " < " : "", f);
+			jlen += kc_snprintf(jframes + jlen, (int)sizeof jframes - jlen, "%s\"%s\"",
+					    k ? "," : "", f);
+		}
+		kc_log_always("report summary: call site %s, count %u: %s at exit %s: %s",
+			      at, atomic_load(&t->count), request_name(t->req_index),
+			      exit_name(t->reason), frames);
+		n = kc_snprintf(line, sizeof line,
+				"{\"type\":\"summary\",\"site\":\"%s\",\"count\":%u,\"ioctl\":\"%s\",\"exit\":\"%s\",\"frames\":[%s]}\n",
+				at, atomic_load(&t->count), request_name(t->req_index),
+				exit_name(t->reason), jframes);
+		json(line, n);
+	}
+}

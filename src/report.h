@@ -1,0 +1,29 @@
+/* The completion sanitizer (KVMCOMPL_MODE=report|strict|verify): tells a
+ * VMM developer where their VMM reads or writes vCPU state at a pending
+ * exit, or, on a kernel with the flag, where the kernel and the rules
+ * disagree. Nothing here runs in the default mode (fix). */
+#ifndef KC_REPORT_H
+#define KC_REPORT_H
+
+#include <linux/kvm.h>
+
+struct kc_vcpu;
+
+/* Exit status of a process stopped by KVMCOMPL_MODE=strict. */
+#define KC_STRICT_STATUS 86
+
+/* Called once when the settings are read: opens the report file and
+ * prepares backtraces (the unwinder allocates on its first use). */
+void kc_report_init(void);
+
+/* The VMM's state ioctl `req_index` (rules' table) reached v while its
+ * exit was pending; site is the return address of the VMM's ioctl call. */
+void kc_report_access(const struct kc_vcpu *v, int fd, int req_index, void *site);
+
+/* verify: the kernel's flag for this exit disagrees with the rules. */
+void kc_report_verify(const struct kvm_run *run, int kernel, int library);
+
+/* At exit: one summary per call site, symbolized. */
+void kc_report_summary(void);
+
+#endif
