@@ -35,6 +35,7 @@ KC_EXPORT int KC_ENTRY(close)(int fd)
 	return r;
 }
 
+#if defined(HAVE_CLOSE_RANGE) || defined(HAVE_CLOSEFROM)
 /* The library's private vCPU descriptors must survive a VMM's sweep over
  * a range of fds: the real call is made on the gaps between them. */
 #define OWN_MAX 256
@@ -61,6 +62,7 @@ static int close_gaps(unsigned int first, unsigned int last, int flags, int *own
 		errno = err;
 	return r;
 }
+#endif
 
 #ifdef HAVE_CLOSE_RANGE
 KC_EXPORT int KC_ENTRY(close_range)(unsigned int first, unsigned int last, int flags);

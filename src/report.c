@@ -2,7 +2,9 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#ifdef HAVE_EXECINFO_H
 #include <execinfo.h>
+#endif
 #include <fcntl.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -44,7 +46,11 @@ void kc_report_init(void)
 
 	if (s->mode == KC_MODE_FIX)
 		return;
+#ifdef HAVE_EXECINFO_H
 	backtrace(warm, 2); /* loads the unwinder now, not in a handler */
+#else
+	(void)warm;
+#endif
 	if (s->report_file) {
 		/* As the log file: append, close-on-exec, no symlink. */
 		report_fd = open(s->report_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
@@ -177,7 +183,12 @@ void kc_report_access(const struct kc_vcpu *v, int fd, int req_index, void *pc)
 	}
 	site->reason = v->run->exit_reason;
 	site->req_index = req_index;
+#ifdef HAVE_EXECINFO_H
 	site->nframes = backtrace(site->frames, FRAMES);
+#else
+	site->frames[0] = pc; /* no unwinder (musl): the call site alone */
+	site->nframes = 1;
+#endif
 	atomic_store(&site->count, 1);
 	atomic_store(&site->ready, 1);
 
