@@ -1,8 +1,9 @@
 #!/bin/sh
 # Installs what building and testing libkvmcompl needs on Debian/Ubuntu:
-# the autotools, a compiler, Check, and the UAPI headers.
+# the autotools, a compiler, Check, the UAPI headers, and python3 (the JSON
+# checks of tests/sanitizer.test).
 set -eu
-pkgs="autoconf automake libtool pkg-config make gcc libc6-dev linux-libc-dev check strace musl-tools"
+pkgs="autoconf automake libtool pkg-config make gcc libc6-dev linux-libc-dev check strace musl-tools python3"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <dlfcn.h>
+#include <link.h>
 #include <errno.h>
 #ifdef HAVE_EXECINFO_H
 #include <execinfo.h>
@@ -37,6 +38,48 @@ struct site {
 
 static struct site sites[SITES];
 static int report_fd = -1;
+
+/* Address ranges whose frames are not the VMM's: this library and the
+ * sanitizer runtimes, which intercept ioctl() in an instrumented VMM. */
+#define SKIP_RANGES 16
+static struct { uintptr_t lo, hi; } skip[SKIP_RANGES];
+static int n_skip;
+
+static int collect_range(struct dl_phdr_info *info, size_t size, void *mine)
+{
+	const char *name = info->dlpi_name ? info->dlpi_name : "";
+	int ours = 0;
+
+	(void)size;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+
+		if (ph->p_type == PT_LOAD && (uintptr_t)mine >= lo && (uintptr_t)mine < lo + ph->p_memsz)
+			ours = 1;
+	}
+	if (!ours && !strstr(name, "libasan") && !strstr(name, "libtsan") &&
+	    !strstr(name, "libubsan") && !strstr(name, "liblsan") && !strstr(name, "clang_rt"))
+		return 0;
+	for (int i = 0; i < info->dlpi_phnum && n_skip < SKIP_RANGES; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+
+		if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X)) {
+			skip[n_skip].lo = info->dlpi_addr + ph->p_vaddr;
+			skip[n_skip].hi = skip[n_skip].lo + ph->p_memsz;
+			n_skip++;
+		}
+	}
+	return 0;
+}
+
+static int skipped(const void *pc)
+{
+	for (int i = 0; i < n_skip; i++)
+		if ((uintptr_t)pc >= skip[i].lo && (uintptr_t)pc < skip[i].hi)
+			return 1;
+	return 0;
+}
 static atomic_flag verified[KC_STATS_REASONS];
 
 void kc_report_init(void)
@@ -51,6 +94,7 @@ void kc_report_init(void)
 #else
 	(void)warm;
 #endif
+	dl_iterate_phdr(collect_range, (void *)kc_report_init);
 	if (s->report_file) {
 		/* As the log file: append, close-on-exec, no symlink. */
 		report_fd = open(s->report_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
@@ -137,15 +181,13 @@ static const char *request_name(int index)
 	return index >= 0 && (size_t)index < r->n_requests ? r->requests[index].name : "?";
 }
 
-/* The frames that are the VMM's: those outside this library. */
+/* The frames that are the VMM's: those after this library's and the
+ * sanitizer runtimes'. */
 static int vmm_frames(void **frames, int n, void ***first)
 {
-	Dl_info mine, info;
 	int i = 0;
 
-	if (!dladdr((void *)kc_report_init, &mine))
-		mine.dli_fbase = NULL;
-	while (i < n && dladdr(frames[i], &info) && info.dli_fbase == mine.dli_fbase)
+	while (i < n && skipped(frames[i]))
 		i++;
 	*first = frames + i;
 	return n - i;
@@ -155,10 +197,23 @@ void kc_report_access(const struct kc_vcpu *v, int fd, int req_index, void *pc)
 {
 	const struct kc_settings *s = kc_settings();
 	char at[128], what[96], line[768];
-	unsigned int h = (unsigned int)(((uintptr_t)pc >> 4) % SITES);
+	void *frames[FRAMES], **vmm;
 	struct site *site = NULL;
+	unsigned int h;
 	long tid;
-	int n;
+	int n, nframes;
+
+#ifdef HAVE_EXECINFO_H
+	/* The call site is the first frame that is the VMM's: with an
+	 * instrumented VMM, the caller of this ioctl() is the sanitizer's. */
+	nframes = backtrace(frames, FRAMES);
+	if (vmm_frames(frames, nframes, &vmm) > 0)
+		pc = vmm[0];
+#else
+	frames[0] = pc; /* no unwinder (musl): the call site alone */
+	nframes = 1;
+#endif
+	h = (unsigned int)(((uintptr_t)pc >> 4) % SITES);
 
 	for (unsigned int i = 0; i < SITES; i++) {
 		struct site *t = &sites[(h + i) % SITES];
@@ -183,12 +238,8 @@ void kc_report_access(const struct kc_vcpu *v, int fd, int req_index, void *pc)
 	}
 	site->reason = v->run->exit_reason;
 	site->req_index = req_index;
-#ifdef HAVE_EXECINFO_H
-	site->nframes = backtrace(site->frames, FRAMES);
-#else
-	site->frames[0] = pc; /* no unwinder (musl): the call site alone */
-	site->nframes = 1;
-#endif
+	memcpy(site->frames, frames, sizeof frames);
+	site->nframes = nframes;
 	atomic_store(&site->count, 1);
 	atomic_store(&site->ready, 1);
 
@@ -248,8 +299,8 @@ void kc_report_summary(void)
 			jlen += kc_snprintf(jframes + jlen, (int)sizeof jframes - jlen, "%s\"%s\"",
 					    k ? "," : "", f);
 		}
-		kc_log_always("report summary: call site %s, count %u: %s at exit %s: %s",
-			      at, atomic_load(&t->count), request_name(t->req_index),
+		kc_log_always("report summary: %u times at %s: %s at exit %s: %s",
+			      atomic_load(&t->count), at, request_name(t->req_index),
 			      exit_name(t->reason), frames);
 		n = kc_snprintf(line, sizeof line,
 				"{\"type\":\"summary\",\"site\":\"%s\",\"count\":%u,\"ioctl\":\"%s\",\"exit\":\"%s\",\"frames\":[%s]}\n",

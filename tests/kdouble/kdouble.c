@@ -60,21 +60,30 @@
 
 /* ---- personalities ---- */
 static const struct kd_pers pers[] = {
-	/* name          arch         version        machine      ie  native */
-	{ "x86-4.10", KD_X86, KD_VER(4, 10), "x86_64", 0, 0 },
-	{ "x86-5.0", KD_X86, KD_VER(5, 0), "x86_64", 1, 0 },
-	{ "x86-6.1", KD_X86, KD_VER(6, 1), "x86_64", 1, 0 },
-	{ "x86-6.18", KD_X86, KD_VER(6, 18), "x86_64", 1, 0 },
+	/* name          arch         version        machine      ie  native  wrong */
+	{ "x86-4.10", KD_X86, KD_VER(4, 10), "x86_64", 0, 0, 0 },
+	{ "x86-5.0", KD_X86, KD_VER(5, 0), "x86_64", 1, 0, 0 },
+	{ "x86-6.1", KD_X86, KD_VER(6, 1), "x86_64", 1, 0, 0 },
+	{ "x86-6.18", KD_X86, KD_VER(6, 18), "x86_64", 1, 0, 0 },
 	/* "KVM: Add a common kvm_run flag to communicate an exit needs
 	 * completion" v1 (Jan 2025), applied to 6.14 */
-	{ "x86-upstream-flag", KD_X86, KD_VER(6, 14), "x86_64", 1, 1 },
-	{ "arm64-5.2", KD_ARM64, KD_VER(5, 2), "aarch64", 1, 0 },
-	{ "arm64-6.12", KD_ARM64, KD_VER(6, 12), "aarch64", 1, 0 },
-	{ "ppc-book3s", KD_PPC, KD_VER(6, 12), "ppc64le", 1, 0 },
-	{ "riscv", KD_RISCV, KD_VER(6, 12), "riscv64", 1, 0 },
-	{ "loongarch-6.14", KD_LOONGARCH, KD_VER(6, 14), "loongarch64", 1, 0 },
-	{ "mips", KD_MIPS, KD_VER(6, 12), "mips64", 1, 0 },
-	{ "s390", KD_S390, KD_VER(6, 12), "s390x", 1, 0 },
+	{ "x86-upstream-flag", KD_X86, KD_VER(6, 14), "x86_64", 1, 1, 0 },
+	/* The same kernel with a native flag that is deliberately wrong for
+	 * one exit: bit 15 stays clear on KVM_EXIT_X86_RDMSR although
+	 * complete_emulated_msr is owed.  It models the kind of mistake the
+	 * upstream v1 patch's duplicated x86 define would have made (an x86
+	 * exit whose flag disagrees with what the kernel really owes), for
+	 * KVMCOMPL_MODE=verify in tests/sanitizer.test, which must report the
+	 * disagreement.  Not part of tests/kdouble.test: a VMM trusting this
+	 * flag loses the RDMSR, by design. */
+	{ "x86-upstream-flag-wrong", KD_X86, KD_VER(6, 14), "x86_64", 1, 1, 1 },
+	{ "arm64-5.2", KD_ARM64, KD_VER(5, 2), "aarch64", 1, 0, 0 },
+	{ "arm64-6.12", KD_ARM64, KD_VER(6, 12), "aarch64", 1, 0, 0 },
+	{ "ppc-book3s", KD_PPC, KD_VER(6, 12), "ppc64le", 1, 0, 0 },
+	{ "riscv", KD_RISCV, KD_VER(6, 12), "riscv64", 1, 0, 0 },
+	{ "loongarch-6.14", KD_LOONGARCH, KD_VER(6, 14), "loongarch64", 1, 0, 0 },
+	{ "mips", KD_MIPS, KD_VER(6, 12), "mips64", 1, 0, 0 },
+	{ "s390", KD_S390, KD_VER(6, 12), "s390x", 1, 0, 0 },
 };
 const struct kd_pers *kd_p;
 static const struct kd_arch_ops *ops;
@@ -684,8 +693,11 @@ out:
 	 * vcpu->arch.complete_userspace_io is set on return. */
 	if (kd_p->native_flag) {
 		int e = errno;
-		if (ops->pending(v)) run->flags |= KD_FLAG_NEEDS_COMPLETION;
-		else run->flags &= (uint16_t)~KD_FLAG_NEEDS_COMPLETION;
+		if (ops->pending(v) &&
+		    !(kd_p->flag_wrong && r == 0 && run->exit_reason == KVM_EXIT_X86_RDMSR))
+			run->flags |= KD_FLAG_NEEDS_COMPLETION;
+		else
+			run->flags &= (uint16_t)~KD_FLAG_NEEDS_COMPLETION;
 		errno = e;
 	}
 	return r;

@@ -19,6 +19,8 @@ struct kd_pers {
 	const char *machine;      /* uname -m */
 	unsigned immediate_exit : 1; /* KVM_CAP_IMMEDIATE_EXIT, 4.11+ */
 	unsigned native_flag : 1; /* the upstream NEEDS_COMPLETION series applied */
+	unsigned flag_wrong : 1;  /* ...with bit 15 wrongly left clear on
+				   * KVM_EXIT_X86_RDMSR (tests/sanitizer.test) */
 };
 extern const struct kd_pers *kd_p;
 

@@ -59,6 +59,17 @@
  *         the harness checks that the library completed exactly once.
  *   inherited  `in` on a VM and vCPU created with the raw system call, as
  *         fds inherited across exec or passed over a socket would be.
+ *   in_qemu_like, mmio_read_qemu_like, rdmsr_qemu_like  a VMM that completes
+ *         correctly, as QEMU does: after answering the exit it re-enters
+ *         KVM_RUN with immediate_exit=1 (EINTR, the kernel finishes the
+ *         instruction), and only then saves.  Correct with and without the
+ *         library (control-clean); nothing is pending at the save, so
+ *         KVMCOMPL_MODE=report|strict must report nothing
+ *         (tests/sanitizer.test).
+ *   in_repeat  three `in` rounds, each on a fresh VM and fresh devices: two
+ *         saved at the pending IN (vm_save), then one GET_REGS+SET_REGS at
+ *         the pending IN (vm_get_regs): two buggy call sites, the first
+ *         reached twice (tests/sanitizer.test).
  */
 #define _GNU_SOURCE
 #include "devices.h"
@@ -320,7 +331,7 @@ static void rd_observed(enum rd_kind k, struct vm *vm, char *buf, size_t len)
 	}
 }
 
-enum sr_variant { SR_PLAIN, SR_COMPLETE_OFF, SR_EXPLICIT, SR_OTHER_THREAD, SR_RACE };
+enum sr_variant { SR_PLAIN, SR_COMPLETE_OFF, SR_EXPLICIT, SR_OTHER_THREAD, SR_RACE, SR_QEMU_LIKE };
 
 /* The cloud-hypervisor pattern: the vCPU thread (this one) has parked after
  * the exit, and the VMM thread saves the state. */
@@ -341,9 +352,33 @@ static void *get_regs_thread(void *vm)
 	return NULL;
 }
 
+/* QEMU's kvm_cpu_exec: before a vCPU's state is read (cpu_synchronize_state,
+ * migration, reset) the vCPU thread has re-entered KVM_RUN, with
+ * immediate_exit set when it must return at once: the kernel runs the
+ * pending completion, then returns EINTR without entering the guest. */
+static void qemu_like_complete(struct vm *vm)
+{
+	int ret, e;
+
+	if (ioctl(g_kvm, KVM_CHECK_EXTENSION, KVM_CAP_IMMEDIATE_EXIT) <= 0)
+		skip("this kernel has no KVM_CAP_IMMEDIATE_EXIT (4.11+): the QEMU-like VMM needs it");
+	vm->run->immediate_exit = 1;
+	errno = 0;
+	ret = vm_run(vm);
+	e = errno;
+	vm->run->immediate_exit = 0;
+	if (!(ret == -1 && e == EINTR))
+		die("KVM_RUN with immediate_exit=1 returned %d (%s), expected -1 EINTR", ret,
+		    ret < 0 ? errname(e) : exit_name(vm->run->exit_reason));
+	say("re-entered KVM_RUN with immediate_exit=1 before the save: EINTR");
+}
+
 static void save_restore_variant(struct vm *vm, enum sr_variant v)
 {
 	pthread_t t[2];
+
+	if (v == SR_QEMU_LIKE)
+		qemu_like_complete(vm);
 
 	if (v == SR_OTHER_THREAD) {
 		if (pthread_create(&t[0], NULL, save_restore_thread, vm)) die("pthread_create");
@@ -469,7 +504,7 @@ static void sc_read_save_restore(const char *name, enum rd_kind k, enum sr_varia
 			dup ? "BUG: the read was performed twice (pending completion lost at save)" :
 			"inconsistent result");
 	} else if ((g_expect == EXP_FIXED && v != SR_COMPLETE_OFF) || v == SR_EXPLICIT ||
-		   g_expect == EXP_CLEAN) {
+		   v == SR_QEMU_LIKE || g_expect == EXP_CLEAN) {
 		check(correct, "%s reads=%u guest saw=%s expected reads=%u value=%s",
 		      dev_of[k], reads, obs, n, first);
 	} else {
@@ -862,6 +897,22 @@ static void sc_complete_off(void) { sc_read_save_restore("complete_off", RD_IN, 
 static void sc_explicit_api(void) { sc_read_save_restore("explicit_api", RD_IN, SR_EXPLICIT); }
 static void sc_other_thread(void) { sc_read_save_restore("other_thread", RD_MMIO, SR_OTHER_THREAD); }
 static void sc_race(void) { sc_read_save_restore("race", RD_IN, SR_RACE); }
+static void sc_in_qemu_like(void) { sc_read_save_restore("in_qemu_like", RD_IN, SR_QEMU_LIKE); }
+static void sc_mmio_read_qemu_like(void)
+{
+	sc_read_save_restore("mmio_read_qemu_like", RD_MMIO, SR_QEMU_LIKE);
+}
+static void sc_rdmsr_qemu_like(void) { sc_read_save_restore("rdmsr_qemu_like", RD_MSR, SR_QEMU_LIKE); }
+static void sc_in_repeat(void)
+{
+	for (int i = 0; i < 3; i++) {
+		memset(&g_dev, 0, sizeof(g_dev));
+		if (i < 2)
+			sc_read_save_restore("in_repeat", RD_IN, SR_PLAIN);
+		else
+			sc_getset(0);
+	}
+}
 /* The first VM's fds are made behind the shim's back, so it must identify
  * the vCPU fd when it first meets it (inherited or passed fds). */
 static void sc_inherited(void)
@@ -892,6 +943,10 @@ static const struct {
 	{ "inherited", sc_inherited },
 	{ "other_thread", sc_other_thread },
 	{ "race", sc_race },
+	{ "in_qemu_like", sc_in_qemu_like },
+	{ "mmio_read_qemu_like", sc_mmio_read_qemu_like },
+	{ "rdmsr_qemu_like", sc_rdmsr_qemu_like },
+	{ "in_repeat", sc_in_repeat },
 };
 #define NSCEN (sizeof(scenarios) / sizeof(scenarios[0]))
 
