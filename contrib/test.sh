@@ -43,18 +43,15 @@ if build werror --enable-werror; then
 	echo "=== werror build: make check-kernels"
 	make -s check-kernels || status=1
 	count tests/kernels/check-kernels.trs
-	echo "=== werror build: make check-cross"
-	make -s check-cross >cross.log 2>&1 || status=1
-	cat cross.log
-	line=$(sed -n 's/^check-cross: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' cross.log)
-	[ -n "$line" ] || line="0 1"
-	total_pass=$((total_pass + ${line% *})) total_fail=$((total_fail + ${line#* }))
-	echo "=== werror build: make check-musl"
-	make -s check-musl >musl.log 2>&1 || status=1
-	cat musl.log
-	line=$(sed -n 's/^check-musl: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' musl.log)
-	[ -n "$line" ] || line="0 1"
-	total_pass=$((total_pass + ${line% *})) total_fail=$((total_fail + ${line#* }))
+	for t in check-cross check-musl; do
+		echo "=== werror build: make $t"
+		make -s $t >$t.log 2>&1 || status=1
+		cat $t.log
+		# its closing line: "check-xxx: N passed, N failed"
+		line=$(sed -n "s/^$t: \\([0-9]*\\) passed, \\([0-9]*\\) failed\$/\\1 \\2/p" $t.log)
+		[ -n "$line" ] || line="0 1"
+		total_pass=$((total_pass + ${line% *})) total_fail=$((total_fail + ${line#* }))
+	done
 	# fuzz (30 s), ThreadSanitizer build, valgrind memcheck: one result each
 	for t in "fuzz FUZZ_SECONDS=30" check-tsan check-valgrind; do
 		echo "=== werror build: make $t"

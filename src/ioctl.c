@@ -222,6 +222,18 @@ __attribute__((destructor)) static void kc_unload(void)
 	}
 }
 
+/* Both entry points: a request whose type is not KVMIO goes on after one
+ * compare. Callers that pass an int request reach us sign-extended: only
+ * the low 32 bits are the request. site: the VMM's call site (reports). */
+static inline __attribute__((always_inline)) int dispatch(enum kc_next_id next, int fd,
+							   unsigned long request, void *arg,
+							   void *site)
+{
+	if (__builtin_expect(KC_REQ_TYPE(request) != KC_KVMIO_TYPE, 1))
+		return ((kc_ioctl_fn)kc_next(next))(fd, (KC_IOCTL_REQ_T)request, arg);
+	return kvm_ioctl(fd, (unsigned int)request, arg, site);
+}
+
 KC_EXPORT int KC_ENTRY(ioctl)(int fd, KC_IOCTL_REQ_T request, ...);
 KC_EXPORT int KC_ENTRY(ioctl)(int fd, KC_IOCTL_REQ_T request, ...)
 {
@@ -231,12 +243,8 @@ KC_EXPORT int KC_ENTRY(ioctl)(int fd, KC_IOCTL_REQ_T request, ...)
 	va_start(ap, request);
 	arg = va_arg(ap, void *);
 	va_end(ap);
-	/* Callers that pass an int request reach us sign-extended: only the
-	 * low 32 bits are the request. */
-	if (__builtin_expect(KC_REQ_TYPE(request) != KC_KVMIO_TYPE, 1))
-		return ((kc_ioctl_fn)kc_next(KC_NEXT_IOCTL))(fd, request, arg);
-	/* The VMM's call site, for KVMCOMPL_MODE=report. */
-	return kvm_ioctl(fd, (unsigned int)request, arg, __builtin_return_address(0));
+	return dispatch(KC_NEXT_IOCTL, fd, (unsigned long)request, arg,
+			__builtin_return_address(0));
 }
 
 #ifdef HAVE___IOCTL_TIME64
@@ -250,9 +258,6 @@ KC_EXPORT int KC_ENTRY(__ioctl_time64)(int fd, unsigned long request, ...)
 	va_start(ap, request);
 	arg = va_arg(ap, void *);
 	va_end(ap);
-	if (__builtin_expect(KC_REQ_TYPE(request) != KC_KVMIO_TYPE, 1))
-		return ((kc_ioctl_fn)kc_next(KC_NEXT_IOCTL_TIME64))(fd, request, arg);
-	/* The VMM's call site, for KVMCOMPL_MODE=report. */
-	return kvm_ioctl(fd, (unsigned int)request, arg, __builtin_return_address(0));
+	return dispatch(KC_NEXT_IOCTL_TIME64, fd, request, arg, __builtin_return_address(0));
 }
 #endif
