@@ -197,13 +197,15 @@ void kc_report_access(const struct kc_vcpu *v, int fd, int req_index, void *pc)
 {
 	const struct kc_settings *s = kc_settings();
 	char at[128], what[96], line[768];
-	void *frames[FRAMES], **vmm;
+	void *frames[FRAMES];
 	struct site *site = NULL;
 	unsigned int h;
 	long tid;
 	int n, nframes;
 
 #ifdef HAVE_EXECINFO_H
+	void **vmm;
+
 	/* The call site is the first frame that is the VMM's: with an
 	 * instrumented VMM, the caller of this ioctl() is the sanitizer's. */
 	nframes = backtrace(frames, FRAMES);
