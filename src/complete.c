@@ -15,6 +15,7 @@
 #include "kernel.h"
 #include "log.h"
 #include "settings.h"
+#include "stats.h"
 #include "next.h"
 #include "rules.h"
 
@@ -170,15 +171,6 @@ static int run_immediate(struct kc_vcpu *v, int fd, int *err)
 	return r;
 }
 
-static const char *request_name(int why)
-{
-	const struct kc_arch_rules *rules = kc_rules();
-
-	if (why >= 0 && (size_t)why < rules->n_requests)
-		return rules->requests[why].name;
-	return "kvmcompl_complete()";
-}
-
 int kc_complete(struct kc_vcpu *v, int fd, int why)
 {
 	struct kvm_run *run = v->run;
@@ -218,7 +210,7 @@ int kc_complete(struct kc_vcpu *v, int fd, int why)
 		if (why >= 0 && why <= KC_STATS_API)
 			KC_BUMP(v->stats.by_request[why]);
 		kc_log(KC_LOG_DEBUG, "completed exit %u of vCPU fd %d before %s",
-		       reason, fd, request_name(why));
+		       reason, fd, kc_request_label(why));
 	} else if (r >= 0) {
 		/* A split MMIO access, string I/O or SEV-ES/TDX continuation:
 		 * the kernel reported the next part. Keep it for the VMM. */
@@ -233,13 +225,13 @@ int kc_complete(struct kc_vcpu *v, int fd, int why)
 		kc_update_flag(run, &twice);
 		atomic_store(&v->twice, twice);
 		kc_log(KC_LOG_WARN, "completing exit %u of vCPU fd %d before %s produced a new exit %u; the next KVM_RUN returns it (state read now is mid-instruction)",
-		       reason, fd, request_name(why), run->exit_reason);
+		       reason, fd, kc_request_label(why), run->exit_reason);
 	} else {
 		/* Still owed as far as anyone can tell: keep the mark and the
 		 * flag, so the next state ioctl tries again. */
 		KC_BUMP(v->stats.failures);
 		kc_log_once(KC_LOG_ERROR, "completing KVM_RUN of vCPU fd %d before %s failed (errno %d); the VMM's ioctl is performed anyway",
-			    fd, request_name(why), err);
+			    fd, kc_request_label(why), err);
 		ret = -1;
 	}
 out:

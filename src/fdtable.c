@@ -21,24 +21,29 @@ typedef _Atomic(void *) slot_t; /* points to the next level's page */
 
 static slot_t top[TOP_SIZE];      /* of pages of MID_SIZE slot_t */
 
-uintptr_t kc_fd_get(int fd)
+/* The entry for fd, or NULL where no page holds it (nothing stored). */
+static _Atomic uintptr_t *entry_of(int fd)
 {
 	unsigned int u = (unsigned int)fd;
 	slot_t *mid;
 	_Atomic uintptr_t *leaf;
 
 	if (fd < 0)
-		return 0;
+		return NULL;
 	mid = atomic_load_explicit(&top[u >> (LEAF_BITS + MID_BITS)],
 				   memory_order_acquire);
 	if (!mid)
-		return 0;
+		return NULL;
 	leaf = atomic_load_explicit(&mid[(u >> LEAF_BITS) & (MID_SIZE - 1)],
 				    memory_order_acquire);
-	if (!leaf)
-		return 0;
-	return atomic_load_explicit(&leaf[u & (LEAF_SIZE - 1)],
-				    memory_order_acquire);
+	return leaf ? &leaf[u & (LEAF_SIZE - 1)] : NULL;
+}
+
+uintptr_t kc_fd_get(int fd)
+{
+	_Atomic uintptr_t *e = entry_of(fd);
+
+	return e ? atomic_load_explicit(e, memory_order_acquire) : 0;
 }
 
 static void *alloc_page(size_t size)
@@ -88,14 +93,11 @@ uintptr_t kc_fd_swap(int fd, uintptr_t e)
 
 int kc_fd_cas(int fd, uintptr_t expected, uintptr_t desired)
 {
-	unsigned int u = (unsigned int)fd;
-	slot_t *mid;
-	_Atomic uintptr_t *leaf;
+	_Atomic uintptr_t *e = entry_of(fd);
 
-	if (fd < 0 || !(mid = atomic_load(&top[u >> (LEAF_BITS + MID_BITS)])) ||
-	    !(leaf = atomic_load(&mid[(u >> LEAF_BITS) & (MID_SIZE - 1)])))
+	if (!e)
 		return expected == 0 && desired == 0;
-	return atomic_compare_exchange_strong(&leaf[u & (LEAF_SIZE - 1)], &expected, desired);
+	return atomic_compare_exchange_strong(e, &expected, desired);
 }
 
 int kc_fd_next(unsigned int from, unsigned int to)

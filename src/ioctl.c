@@ -130,6 +130,7 @@ static int vcpu_ioctl(struct kc_vcpu *v, int fd, unsigned int req, void *arg,
 		      int saved_errno, void *site)
 {
 	const struct kc_protocol_requests *p = &kc_rules()->req;
+	const struct kc_request *t;
 
 	if (req == p->run)
 		return kc_vcpu_run(v, fd, arg);
@@ -137,19 +138,18 @@ static int vcpu_ioctl(struct kc_vcpu *v, int fd, unsigned int req, void *arg,
 		return set_signal_mask(v, fd, arg);
 	if (__builtin_expect(atomic_load_explicit(&v->pending, memory_order_relaxed) ||
 			     atomic_load_explicit(&v->held, memory_order_relaxed), 0) &&
-	    kc_request_class(kc_rules(), req) == KC_REQ_TRIGGER) {
-		const char *name = kc_request_name(kc_rules(), req);
-		int index = kc_request_index(kc_rules(), req);
+	    (t = kc_request_find(kc_rules(), req)) && t->class == KC_REQ_TRIGGER) {
+		int index = (int)(t - kc_rules()->requests);
+		enum kc_mode mode = kc_settings()->mode;
 
 		if (atomic_load(&v->held)) {
 			/* abi.md guarantee 4: nothing is completed until the VMM
 			 * has received the exit; state written now is overtaken. */
-			if (strncmp(name, "KVM_SET_", 8) == 0)
+			if (strncmp(t->name, "KVM_SET_", 8) == 0)
 				kc_log(KC_LOG_WARN, "%s on vCPU fd %d while an exit produced by a completion waits for the next KVM_RUN",
-				       name, fd);
+				       t->name, fd);
 		} else {
-			if (kc_settings()->mode == KC_MODE_REPORT ||
-			    kc_settings()->mode == KC_MODE_STRICT)
+			if (mode == KC_MODE_REPORT || mode == KC_MODE_STRICT)
 				kc_report_access(v, fd, index, site);
 			if (may_complete(v))
 				kc_complete(v, fd, index);

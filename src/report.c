@@ -174,13 +174,6 @@ static void json(const char *line, int n)
 		(void)!write(report_fd, line, (size_t)n);
 }
 
-static const char *request_name(int index)
-{
-	const struct kc_arch_rules *r = kc_rules();
-
-	return index >= 0 && (size_t)index < r->n_requests ? r->requests[index].name : "?";
-}
-
 /* The frames that are the VMM's: those after this library's and the
  * sanitizer runtimes'. */
 static int vmm_frames(void **frames, int n, void ***first)
@@ -249,10 +242,10 @@ void kc_report_access(const struct kc_vcpu *v, int fd, int req_index, void *pc)
 	where(pc, at, sizeof at);
 	detail(v->run, what, sizeof what);
 	kc_log(KC_LOG_WARN, "report: %s on vCPU %d (fd %d) while exit %s (%s) was pending; thread %ld; call site %s",
-	       request_name(req_index), v->id, fd, exit_name(site->reason), what, tid, at);
+	       kc_request_label(req_index), v->id, fd, exit_name(site->reason), what, tid, at);
 	n = kc_snprintf(line, sizeof line,
 			"{\"type\":\"report\",\"ioctl\":\"%s\",\"vcpu\":%d,\"fd\":%d,\"exit\":\"%s\",\"exit_reason\":%u,\"detail\":\"%s\",\"thread\":%ld,\"site\":\"%s\"}\n",
-			request_name(req_index), v->id, fd, exit_name(site->reason), site->reason,
+			kc_request_label(req_index), v->id, fd, exit_name(site->reason), site->reason,
 			what, tid, at);
 	json(line, n);
 	if (s->mode == KC_MODE_STRICT) {
@@ -302,11 +295,11 @@ void kc_report_summary(void)
 					    k ? "," : "", f);
 		}
 		kc_log_always("report summary: %u times at %s: %s at exit %s: %s",
-			      atomic_load(&t->count), at, request_name(t->req_index),
+			      atomic_load(&t->count), at, kc_request_label(t->req_index),
 			      exit_name(t->reason), frames);
 		n = kc_snprintf(line, sizeof line,
 				"{\"type\":\"summary\",\"site\":\"%s\",\"count\":%u,\"ioctl\":\"%s\",\"exit\":\"%s\",\"frames\":[%s]}\n",
-				at, atomic_load(&t->count), request_name(t->req_index),
+				at, atomic_load(&t->count), kc_request_label(t->req_index),
 				exit_name(t->reason), jframes);
 		json(line, n);
 	}

@@ -36,8 +36,8 @@ const struct kc_exit_rule *kc_exit_rule(const struct kc_arch_rules *rules,
 	return NULL;
 }
 
-static const struct kc_request *find_request(const struct kc_arch_rules *rules,
-					     unsigned int request)
+const struct kc_request *kc_request_find(const struct kc_arch_rules *rules,
+					 unsigned int request)
 {
 	for (size_t i = 0; i < rules->n_requests; i++)
 		if (rules->requests[i].request == request)
@@ -45,17 +45,10 @@ static const struct kc_request *find_request(const struct kc_arch_rules *rules,
 	return NULL;
 }
 
-int kc_request_index(const struct kc_arch_rules *rules, unsigned int request)
-{
-	const struct kc_request *r = find_request(rules, request);
-
-	return r ? (int)(r - rules->requests) : -1;
-}
-
 enum kc_req_class kc_request_class(const struct kc_arch_rules *rules,
 				   unsigned int request)
 {
-	const struct kc_request *r = find_request(rules, request);
+	const struct kc_request *r = kc_request_find(rules, request);
 
 	return r ? r->class : KC_REQ_OTHER;
 }
@@ -63,7 +56,7 @@ enum kc_req_class kc_request_class(const struct kc_arch_rules *rules,
 const char *kc_request_name(const struct kc_arch_rules *rules,
 			    unsigned int request)
 {
-	const struct kc_request *r = find_request(rules, request);
+	const struct kc_request *r = kc_request_find(rules, request);
 
 	return r ? r->name : NULL;
 }

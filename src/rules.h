@@ -140,8 +140,9 @@ const struct kc_exit_rule *kc_exit_rule(const struct kc_arch_rules *rules,
 enum kc_req_class kc_request_class(const struct kc_arch_rules *rules,
 				   unsigned int request);
 
-/* Position of a known request in the rules' table, or -1. */
-int kc_request_index(const struct kc_arch_rules *rules, unsigned int request);
+/* The table row of a known request, or NULL. */
+const struct kc_request *kc_request_find(const struct kc_arch_rules *rules,
+					 unsigned int request);
 
 /* Name of a known request, or NULL. */
 const char *kc_request_name(const struct kc_arch_rules *rules,

@@ -110,6 +110,22 @@ static const char *env_get(const char *name)
  * signal handler may be the first caller. */
 static struct kc_settings the_settings;
 static char log_path[4096], report_path[4096];
+
+/* A copy of an environment value (the VMM may change its environment
+ * later), cut to the buffer; NULL stays NULL. */
+static const char *keep(char buf[4096], const char *v)
+{
+	size_t n;
+
+	if (!v)
+		return NULL;
+	n = strlen(v);
+	if (n >= 4096)
+		n = 4095;
+	memcpy(buf, v, n);
+	buf[n] = '\0';
+	return buf;
+}
 static atomic_int settings_state; /* 0 unread, 1 being written, 2 ready */
 
 const struct kc_settings *kc_settings(void)
@@ -128,24 +144,8 @@ const struct kc_settings *kc_settings(void)
 	bad = kc_settings_parse(&s, env_get);
 	if (atomic_compare_exchange_strong(&settings_state, &expected, 1)) {
 		/* A copy: the VMM may change its environment later. */
-		if (s.log_file) {
-			size_t n = strlen(s.log_file);
-
-			if (n >= sizeof log_path)
-				n = sizeof log_path - 1;
-			memcpy(log_path, s.log_file, n);
-			log_path[n] = '\0';
-			s.log_file = log_path;
-		}
-		if (s.report_file) {
-			size_t n = strlen(s.report_file);
-
-			if (n >= sizeof report_path)
-				n = sizeof report_path - 1;
-			memcpy(report_path, s.report_file, n);
-			report_path[n] = '\0';
-			s.report_file = report_path;
-		}
+		s.log_file = keep(log_path, s.log_file);
+		s.report_file = keep(report_path, s.report_file);
 		the_settings = s;
 		if (s.test_arch && kc_rules_by_name(s.test_arch))
 			atomic_store(&kc_rules_active, kc_rules_by_name(s.test_arch));

@@ -29,6 +29,15 @@ static const char *const exit_names[] = {
 	"ARM_LDST64B", "SNP_REQ_CERTS",
 };
 
+const char *kc_request_label(int index)
+{
+	const struct kc_arch_rules *rules = kc_rules();
+
+	if (index == KC_STATS_API)
+		return "kvmcompl_complete()";
+	return index >= 0 && (size_t)index < rules->n_requests ? rules->requests[index].name : "?";
+}
+
 const char *kc_exit_name(unsigned int reason)
 {
 	return reason < sizeof exit_names / sizeof *exit_names ? exit_names[reason] : NULL;
@@ -57,7 +66,6 @@ static int add(char *line, int n, int size, const char *name, unsigned int numbe
 
 void kc_stats_report(const struct kc_stats *s, int id, int fd)
 {
-	const struct kc_arch_rules *rules = kc_rules();
 	char reasons[400] = "", requests[400] = "";
 	int n = 0, first = 1;
 
@@ -69,9 +77,7 @@ void kc_stats_report(const struct kc_stats *s, int id, int fd)
 	n = 0;
 	first = 1;
 	for (unsigned int i = 0; i <= KC_STATS_REQUESTS; i++)
-		n = add(requests, n, sizeof requests,
-			i == KC_STATS_API ? "kvmcompl_complete()" :
-			i < rules->n_requests ? rules->requests[i].name : "?", i,
+		n = add(requests, n, sizeof requests, kc_request_label((int)i), i,
 			atomic_load_explicit(&s->by_request[i], memory_order_relaxed), &first);
 	kc_log_always("stats: vCPU %d (fd %d): %lu exits%s%s%s; %lu flagged; %lu completions%s%s%s; %lu produced a new exit; %lu failed",
 		      id, fd, (unsigned long)atomic_load(&s->exits),

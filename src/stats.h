@@ -27,6 +27,10 @@ void kc_stats_exit(struct kc_stats *s, unsigned int reason, int flagged);
 /* Print one vCPU's counters (KVMCOMPL_STATS=1), allocation-free. */
 void kc_stats_report(const struct kc_stats *s, int id, int fd);
 
+/* Name of request `index` in the rules' table, "kvmcompl_complete()" for
+ * KC_STATS_API, "?" otherwise (logs, reports, statistics). */
+const char *kc_request_label(int index);
+
 /* Name of an exit reason, e.g. "IO"; NULL if unknown. */
 const char *kc_exit_name(unsigned int reason);
 

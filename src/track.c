@@ -6,8 +6,6 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include <sys/syscall.h>
-#include <linux/kcmp.h>
 
 #include "kernel.h"
 #include "log.h"
@@ -96,15 +94,6 @@ static void fd_path(char path[32], int fd)
 	path[len] = '\0';
 }
 
-/* 1 if a and b name the same open file, 0 if not, -1 if unknown. */
-static int same_file(int a, int b)
-{
-	pid_t pid = getpid();
-	long r = syscall(SYS_kcmp, pid, pid, KCMP_FILE, a, b);
-
-	return r == 0 ? 1 : r > 0 || errno == EBADF ? 0 : -1;
-}
-
 uintptr_t kc_track_identify(int fd)
 {
 	char path[32], target[64] = "";
@@ -149,7 +138,7 @@ uintptr_t kc_track_identify(int fd)
 	e = track(fd, kind == KC_FD_UNKNOWN ? KC_FD_OTHER : kind,
 		  kind == KC_FD_VCPU ? atoi(target + 20) : -1, kind == KC_FD_VCPU ? own : -2);
 	/* Closed or reused meanwhile: the entry describes another file. */
-	if (e && same_file(fd, own) == 0 && kc_fd_cas(fd, e, 0)) {
+	if (e && kc_same_file(fd, own) == 0 && kc_fd_cas(fd, e, 0)) {
 		kc_log(KC_LOG_DEBUG, "fd %d changed while it was identified: forgotten", fd);
 		drop(e);
 		e = 0;

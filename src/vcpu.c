@@ -151,15 +151,21 @@ void kc_vcpu_put(struct kc_vcpu *v)
 	atomic_store_explicit(&v->free, 1, memory_order_release);
 }
 
-struct kc_vcpu *kc_vcpu_find_same(int fd)
+int kc_same_file(int a, int b)
 {
 	pid_t pid = getpid();
+	/* kcmp(KCMP_FILE): 0 when both descriptors name one file. */
+	long r = syscall(SYS_kcmp, pid, pid, KCMP_FILE, a, b);
 
+	return r == 0 ? 1 : r > 0 || errno == EBADF ? 0 : -1;
+}
+
+struct kc_vcpu *kc_vcpu_find_same(int fd)
+{
 	for (struct kc_vcpu *v = atomic_load(&all_slots); v; v = v->next) {
 		if (atomic_load(&v->free) || v->own_fd < 0 || !kc_vcpu_get(v))
 			continue;
-		/* kcmp(KCMP_FILE): 0 when both descriptors name one file. */
-		if (v->own_fd >= 0 && syscall(SYS_kcmp, pid, pid, KCMP_FILE, fd, v->own_fd) == 0)
+		if (kc_same_file(fd, v->own_fd) == 1)
 			return v;
 		kc_vcpu_put(v);
 	}
@@ -192,15 +198,6 @@ void kc_vcpu_report_all(void)
 	for (struct kc_vcpu *v = atomic_load(&all_slots); v; v = v->next)
 		if (!atomic_load(&v->free) && atomic_load(&v->refs) > 0)
 			kc_stats_report(&v->stats, v->id, v->fd);
-}
-
-int kc_vcpu_live_count(void)
-{
-	int n = 0;
-
-	for (struct kc_vcpu *v = atomic_load(&all_slots); v; v = v->next)
-		n += !atomic_load(&v->free);
-	return n;
 }
 
 int kc_update_flag(struct kvm_run *run, int *twice)

@@ -53,6 +53,10 @@ struct kc_vcpu *kc_vcpu_new(int fd, int own, int id, int met_later);
 /* A close-on-exec copy of fd for the library itself, numbered high. */
 int kc_private_fd(int fd);
 
+/* Whether descriptors a and b name one open file: 1 yes, 0 no (or one is
+ * closed), -1 unknown (no kcmp here). */
+int kc_same_file(int a, int b);
+
 /* The live object of the vCPU that fd also refers to (kcmp), with a new
  * reference, or NULL. */
 struct kc_vcpu *kc_vcpu_find_same(int fd);
@@ -84,9 +88,6 @@ int kc_update_flag(struct kvm_run *run, int *twice);
 /* After an EINTR return that consumed a completion: on a kernel keyed on
  * exit_reason (twice), make the next KVM_RUN unable to complete again. */
 void kc_guard_after_eintr(struct kvm_run *run, int twice);
-
-/* Number of live objects (for tests). */
-int kc_vcpu_live_count(void);
 
 /* Spin briefly while another thread finishes a completion: no system call,
  * since vCPU threads may run under a seccomp filter. */
