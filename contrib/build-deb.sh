@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Build the Debian packages libkvmcompl and libkvmcompl-dev from this
 # source tree and leave the .deb files (and .buildinfo, .changes) in OUTDIR.
 #
@@ -26,14 +27,32 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/kvmcompl-deb.XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM
 
 if [ $install_deps -eq 1 ]; then
+	# debhelper and the tools that build a package, then the Build-Depends of
+	# contrib/debian/control (apt-get build-dep reads them from a directory).
+	. "$top/contrib/apt.sh"
+	kc_apt_install build-deb build-essential dpkg-dev debhelper fakeroot autoconf automake libtool ||
+		{ echo "build-deb: cannot install the packaging tools (see above)" >&2; exit 1; }
 	mkdir -p "$work/deps/debian"
 	cp "$top/contrib/debian/control" "$top/contrib/debian/changelog" "$work/deps/debian/"
-	deps() {
-		apt-get install -y --no-install-recommends build-essential dpkg-dev debhelper \
-			autoconf automake libtool >/dev/null &&
-		apt-get build-dep -y "$work/deps" >/dev/null
-	}
-	deps || { apt-get update -qq && deps; } || { echo "build-deb: cannot install the build dependencies" >&2; exit 1; }
+	# shellcheck disable=SC2086
+	if ! DEBIAN_FRONTEND=noninteractive apt-get $kc_apt_opts build-dep -y -q "$work/deps" >"$work/deps.log" 2>&1; then
+		kc_apt_updated=0; kc_apt_update build-deb
+		# shellcheck disable=SC2086
+		DEBIAN_FRONTEND=noninteractive apt-get $kc_apt_opts build-dep -y -q "$work/deps" >"$work/deps.log" 2>&1 || {
+			tail -n 20 "$work/deps.log" >&2
+			echo "build-deb: apt-get build-dep failed: cannot install the Build-Depends of contrib/debian/control" >&2
+			exit 1
+		}
+	fi
+fi
+# What dpkg-buildpackage needs, named before it fails without a word.
+need=
+for t in dpkg-buildpackage:dpkg-dev dh:debhelper fakeroot:fakeroot autoreconf:autoconf automake:automake libtoolize:libtool make:make cc:gcc; do
+	command -v "${t%%:*}" >/dev/null 2>&1 || need="$need ${t#*:}"
+done
+if [ -n "$need" ]; then
+	echo "build-deb: missing tools; install:$need (or run: sh $0 --install-deps $out, as root)" >&2
+	exit 1
 fi
 
 echo "build-deb: copying $top"
@@ -49,9 +68,12 @@ fi
 
 echo "build-deb: make dist"
 (
-	cd "$work/tree" && autoreconf -fi >/dev/null 2>&1 &&
-	mkdir _dist && cd _dist && ../configure -q >/dev/null && make -s dist >/dev/null
-) || { echo "build-deb: make dist failed" >&2; exit 1; }
+	cd "$work/tree" && autoreconf -fi && mkdir _dist && cd _dist && ../configure -q && make -s dist
+) >"$work/dist.log" 2>&1 || {
+	tail -n 20 "$work/dist.log" >&2
+	echo "build-deb: autoreconf, configure or make dist failed (above: the end of its output)" >&2
+	exit 1
+}
 tarball=$(ls "$work"/tree/_dist/libkvmcompl-*.tar.gz)
 base=$(basename "$tarball" .tar.gz)        # libkvmcompl-VERSION
 version=${base#libkvmcompl-}
@@ -66,13 +88,14 @@ cp -R "$top/contrib/debian" "$src/debian"
 chmod +x "$src/debian/rules"
 
 echo "build-deb: dpkg-buildpackage -us -uc -b $* (in $src)"
-(cd "$src" && dpkg-buildpackage -us -uc -b "$@") >"$out/build.log" 2>&1 || {
+if ! (cd "$src" && dpkg-buildpackage -us -uc -b "$@") >"$out/build.log" 2>&1; then
+	# say what failed: the test suite's failures if it ran, then the log's end
 	[ ! -f "$src/test-suite.log" ] || cp "$src/test-suite.log" "$out/"
-	grep -E '^(FAIL|ERROR): ' "$out/build.log" >&2
+	grep -E '^(FAIL|ERROR): |^dpkg-(buildpackage|checkbuilddeps|source): error|^dh[_a-z]*: error' "$out/build.log" >&2 || true
 	tail -n 30 "$out/build.log" >&2
 	echo "build-deb: dpkg-buildpackage failed; the log is $out/build.log" >&2
 	exit 1
-}
+fi
 grep -E '^# (TOTAL|PASS|SKIP|XFAIL|FAIL|ERROR):' "$out/build.log" || true
 cp "$work"/*.deb "$work"/*.buildinfo "$work"/*.changes "$out/"
 echo "build-deb: packages in $out:"

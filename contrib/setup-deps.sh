@@ -1,18 +1,13 @@
 #!/bin/sh
-# Installs what building and testing libkvmcompl needs on Debian/Ubuntu:
-# the autotools, a compiler, Check, the UAPI headers, and python3 (the JSON
-# checks of tests/sanitizer.test).
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Installs what building and testing libkvmcompl needs on Debian/Ubuntu, as
+# root: the autotools, a compiler with the C library and the UAPI headers,
+# Check, strace (tests/syscalls.test), musl-tools (make check-musl), python3
+# (the JSON checks of tests/sanitizer.test), file, procps and libcap2-bin
+# (setcap: tests/wrapper.test) used by the
+# test scripts. Idempotent. Then checks that the compiler links.
 set -eu
-pkgs="autoconf automake libtool pkg-config make gcc libc6-dev linux-libc-dev check strace musl-tools python3"
-missing=
-for p in $pkgs; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
-done
-[ -z "$missing" ] && exit 0
-if [ "$(id -u)" -ne 0 ]; then
-	echo "setup-deps: missing:$missing; run as root: apt-get install -y$missing" >&2
-	exit 1
-fi
-echo "setup-deps: installing$missing"
-apt-get update -q
-DEBIAN_FRONTEND=noninteractive apt-get install -y -q $missing
+. "$(dirname "$0")/apt.sh"
+kc_apt_install setup-deps autoconf automake libtool pkg-config make gcc libc6-dev linux-libc-dev \
+	check strace musl-tools python3 file procps libcap2-bin
+kc_can_link setup-deps gcc "libc6-dev (C library) or linux-libc-dev (<linux/kvm.h>)"

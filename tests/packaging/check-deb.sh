@@ -26,6 +26,9 @@ fail() { echo "check-deb: FAIL: $*"; status=1; }
 step() { echo "=== check-deb: $*"; }
 
 [ "$(id -u)" -eq 0 ] || { echo "check-deb: must run as root (dpkg -i)"; exit 1; }
+# man-db: the installed pages are rendered; gcc and pkg-config build against -dev
+. "$top/contrib/apt.sh"
+kc_apt_install check-deb man-db gcc pkg-config || { echo "check-deb: FAIL: cannot install man-db, gcc, pkg-config"; exit 1; }
 
 step "build (contrib/build-deb.sh --install-deps)"
 sh "$top/contrib/build-deb.sh" --install-deps "$out" || { echo "check-deb: FAIL: the package build failed"; exit 1; }
