@@ -102,29 +102,64 @@ now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 note() { echo "# $*"; }
 
-# A line is a package name, or "oldest SERIES" / "newest SERIES" (e.g.
-# "newest 6.1"): the amd64 kernel of that series the archive offers now,
-# so the list keeps meaning the same thing as Debian publishes updates.
-resolve() { # oldest|newest SERIES
-	series=$(printf '%s' "$2" | sed 's/\./\\./g')
-	apt-cache search --names-only "^linux-image-$series(\.0-[0-9]+|\.[0-9]+\+deb[0-9]+)-amd64\$" 2>/dev/null |
-		awk '{ print $1 }' | sort -V | if [ "$1" = oldest ]; then head -n 1; else tail -n 1; fi
+# A line is "ARCH[/SUITE] SPEC" (a line without ARCH is amd64). SPEC is a
+# package name, or "oldest SERIES" / "newest SERIES" (e.g. "newest 6.1"), or
+# "newest" alone: ARCH's kernel of that series (of any, for "newest" alone)
+# that the archive offers now, so the list keeps meaning the same thing as
+# Debian publishes updates. amd64 without /SUITE: the host's own apt and
+# suites; anything else: an apt of the test's own (tests/kernels/papt.sh;
+# the host's codename when /SUITE is absent).
+host_suite=$(. /etc/os-release 2>/dev/null; echo "${VERSION_CODENAME:-bookworm}")
+. "$src/tests/kernels/papt.sh"
+. "$src/tests/kernels/foreign.sh"
+for f in "$src"/tests/kernels/*/arch.sh; do . "$f"; done
+kapt() { # ARCH SUITE: $apt_opts for apt-get/apt-cache (empty: the host's apt)
+	apt_opts=
+	[ "$1" = amd64 ] && [ "$2" = - ] && return 0
+	s=$2; [ "$s" = - ] && s=$host_suite
+	mkdir -p "$cache/apt" || return 1
+	papt_setup "$1" "$s" > "$cache/apt/msg.$$" 2>&1; r=$?
+	sed 's/^/# /' "$cache/apt/msg.$$" >&2; rm -f "$cache/apt/msg.$$"
+	[ $r -eq 0 ] || return 1
+	apt_opts=$papt
 }
-kernels=$(sed -e 's/#.*//' "$list" | while read -r a b; do
-	case $a in
-	'') ;;
-	oldest|newest) k=$(resolve "$a" "$b"); echo "${k:-unresolved:$a-$b}" ;;
-	*) echo "$a" ;;
+resolve() { # ARCH SUITE oldest|newest [SERIES]
+	kapt "$1" "$2" || return 0
+	if [ -n "${4:-}" ]; then series=$(printf '%s' "$4" | sed 's/\./\\./g'); else series='[0-9]+\.[0-9]+'; fi
+	# shellcheck disable=SC2086
+	apt-cache $apt_opts search --names-only \
+		"^linux-image-$series(\.0-[0-9]+|\.[0-9]+\+deb[0-9]+(\.[0-9]+)?)-$1\$" 2>/dev/null |
+		awk '{ print $1 }' | sort -V | if [ "$3" = oldest ]; then head -n 1; else tail -n 1; fi
+}
+known_arch() { [ "$1" = amd64 ] || [ -n "$(arch_var "$1" triplet)" ]; }
+# One entry a kernel: ARCH:SUITE:PACKAGE (SUITE - for the host's).
+kernels=$(sed -e 's/#.*//' "$list" | while read -r a b c; do
+	[ -n "$a" ] || continue
+	as=${a%%/*}
+	if known_arch "$as"; then
+		case $a in */*) su=${a#*/} ;; *) su=- ;; esac
+	else # no ARCH: amd64 of the host's suites
+		c=$b b=$a as=amd64 su=-
+	fi
+	case $b in
+	oldest|newest) k=$(resolve "$as" "$su" "$b" "$c"); echo "$as:$su:${k:-unresolved-$as-$su-$b-$c}" ;;
+	*) echo "$as:$su:$b" ;;
 	esac
 done)
 nk=$(echo "$kernels" | grep -c .)
 ncases=$(gen_cases | grep -c .)
+arch_cases() { # ARCH -> the cases its guests run
+	if [ "$1" = amd64 ]; then gen_cases; else foreign_cases "$1"; fi
+}
+ntests=0
+for e in $kernels; do ntests=$((ntests + 1 + $(arch_cases "${e%%:*}" | grep -c .))); done
+arches=$(for e in $kernels; do echo "${e%%:*}"; done | sort -u | grep -vx amd64)
 
 if ! command -v qemu-system-x86_64 >/dev/null 2>&1; then
 	echo "1..0 # SKIP qemu-system-x86_64 not found: install qemu-system-x86 (sh contrib/setup-kernels.sh)"
 	exit 0
 fi
-echo "1..$((nk * (ncases + 1)))"
+echo "1..$ntests"
 t_all=$(now)
 mkdir -p "$out" "$cache" || exit 1
 work=$(mktemp -d "$out/work.XXXXXX") || exit 1
@@ -204,24 +239,28 @@ chmod +x "$root/init"
 note "common initramfs: $(du -k "$work/common.cpio.gz" | cut -f1) KiB in $(since "$t0") s"
 
 # ------------------------------------------------------------ per kernel
-# fetch PKG: the .deb in the cache (downloading the archive's candidate if
-# the cache lacks it), then vmlinuz and the kvm_amd module closure extracted
-# once into $cache/PKG/. Prints what it did; fails with a reason.
+# fetch ARCH SUITE PKG: the .deb in the cache (downloading the archive's
+# candidate if the cache lacks it), then vmlinuz and the closure of the
+# modules the architecture needs (amd64: kvm_amd) extracted once into
+# $cache/PKG/. Prints what it did; fails with a reason.
 fetch() {
-	pkg=$1 dir=$cache/$1
-	ver=$(apt-cache show --no-all-versions "$pkg" 2>/dev/null | sed -n 's/^Version: //p' | head -n 1)
+	arch=$1 pkg=$3 dir=$cache/$3
+	if [ "$arch" = amd64 ]; then mods=kvm_amd; else mods=$(arch_var "$arch" modules); fi
+	kapt "$arch" "$2" 2>&1 || { echo "no package lists for $arch ($2)"; return 1; }
+	# shellcheck disable=SC2086
+	ver=$(apt-cache $apt_opts show --no-all-versions "$pkg" 2>/dev/null | sed -n 's/^Version: //p' | head -n 1)
 	deb=
-	[ -n "$ver" ] && [ -f "$cache/${pkg}_$(echo "$ver" | sed 's/:/%3a/')_amd64.deb" ] &&
-		deb=$cache/${pkg}_$(echo "$ver" | sed 's/:/%3a/')_amd64.deb
+	[ -n "$ver" ] && [ -f "$cache/${pkg}_$(echo "$ver" | sed 's/:/%3a/')_$arch.deb" ] &&
+		deb=$cache/${pkg}_$(echo "$ver" | sed 's/:/%3a/')_$arch.deb
 	if [ -z "$deb" ] && [ -z "$ver" ]; then
 		# Not known to apt-cache: use a cached copy if there is one.
-		deb=$(ls "$cache/${pkg}"_*_amd64.deb 2>/dev/null | tail -n 1)
+		deb=$(ls "$cache/${pkg}"_*_$arch.deb 2>/dev/null | tail -n 1)
 		[ -n "$deb" ] || { echo "apt-cache does not know $pkg (run apt-get update, or remove it from the list)"; return 1; }
 	fi
 	if [ -z "$deb" ]; then
 		t=$(now)
-		(cd "$cache" && apt-get download "$pkg" 2>&1) | tail -n 3 | sed 's/^/  /'
-		deb=$(ls "$cache/${pkg}"_*_amd64.deb 2>/dev/null | tail -n 1)
+		(cd "$cache" && apt-get $apt_opts download "$pkg" 2>&1) | tail -n 3 | sed 's/^/  /'
+		deb=$(ls "$cache/${pkg}"_*_$arch.deb 2>/dev/null | tail -n 1)
 		[ -n "$deb" ] || { echo "apt-get download $pkg failed"; return 1; }
 		echo "downloaded $(basename "$deb") ($(du -m "$deb" | cut -f1) MiB) in $(since "$t") s"
 	fi
@@ -231,20 +270,21 @@ fetch() {
 	fi
 	t=$(now)
 	rm -rf "$dir" && mkdir -p "$dir/x" "$dir/modules" || return 1
-	dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$dir/x" --wildcards './boot/vmlinuz-*' './lib/modules/*' ||
-		{ echo "cannot extract $deb"; return 1; }
-	cp "$dir"/x/boot/vmlinuz-* "$dir/vmlinuz" || { echo "no vmlinuz in $deb"; return 1; }
-	ls "$dir/x/lib/modules" > "$dir/release"
+	# Debian's riscv64 kernels are /boot/vmlinux-*; modules in /lib or /usr/lib.
+	dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$dir/x" --wildcards './boot/vmlinu[xz]-*' \
+		${mods:+'./lib/modules/*' './usr/lib/modules/*'} 2>"$dir/tar.err"
+	cp "$dir"/x/boot/vmlinu[xz]-* "$dir/vmlinuz" || { head -n 3 "$dir/tar.err"; echo "no vmlinuz in $deb"; return 1; }
+	ls "$dir"/x/boot/vmlinu[xz]-* | sed 's|.*/vmlinu[xz]-||' > "$dir/release"
 	# name -> file of every module; then kvm_amd's dependencies, depth first,
 	# so that each module follows those it needs.
-	find "$dir/x/lib/modules" -name '*.ko' -o -name '*.ko.xz' -o -name '*.ko.zst' -o -name '*.ko.gz' |
+	find "$dir/x" -name '*.ko' -o -name '*.ko.xz' -o -name '*.ko.zst' -o -name '*.ko.gz' |
 		awk '{ n = $0; sub(/.*\//, "", n); sub(/\.ko(\.(xz|zst|gz))?$/, "", n); gsub(/-/, "_", n); print n, $0 }' \
 		> "$dir/index"
 	: > "$dir/modules/order"
-	add_module kvm_amd || return 1
+	for m in $mods; do add_module $m || return 1; done
 	rm -rf "$dir/x" "$dir/index"
 	basename "$deb" > "$dir/stamp"
-	echo "extracted $(cat "$dir/release"): modules $(tr '\n' ' ' < "$dir/modules/order")in $(since "$t") s"
+	echo "extracted $(cat "$dir/release"): modules $(if [ -n "$mods" ]; then tr '\n' ' ' < "$dir/modules/order"; else echo "none (KVM built in) "; fi)in $(since "$t") s"
 }
 
 add_module() { # NAME: add NAME after its dependencies to $dir/modules
@@ -260,43 +300,64 @@ add_module() { # NAME: add NAME after its dependencies to $dir/modules
 	echo "$1.ko" >> "$dir/modules/order"
 }
 
+# The other architectures' programs and initramfs (tests/kernels/foreign.sh).
+for a in $arches; do
+	t0=$(now)
+	msg=$(foreign_prepare "$a" 2>&1); rc=$?
+	printf '%s\n' "$msg" | sed "s/^/# $a: /"
+	if [ $rc -eq 0 ]; then echo ok; else printf '%s\n' "$msg" | tail -n 1; fi > "$work/arch-$a"
+	note "$a: programs and initramfs in $(since "$t0") s"
+done
+
 i=0
-for k in $kernels; do
+for e in $kernels; do
 	i=$((i + 1))
 	t0=$(now)
-	msg=$(fetch "$k" 2>&1); rc=$?
+	a=${e%%:*} k=${e##*:} su=${e#*:}; su=${su%%:*}
+	common=$work/common.cpio.gz
+	if [ "$a" != amd64 ]; then
+		common=$work/common-$a.cpio.gz
+		if [ "$(cat "$work/arch-$a")" != ok ]; then
+			echo "fail: $a test programs: $(cat "$work/arch-$a")" > "$work/$i.prep"
+			continue
+		fi
+	fi
+	msg=$(fetch "$a" "$su" "$k" 2>&1); rc=$?
 	printf '%s\n' "$msg" | sed "s/^/# $k: /"
 	if [ $rc -ne 0 ]; then
-		echo fail > "$work/$i.prep"
+		echo "fail: $(printf '%s\n' "$msg" | tail -n 1)" > "$work/$i.prep"
 		continue
 	fi
 	mkdir -p "$work/k$i/lib" && cp -r "$cache/$k/modules" "$work/k$i/lib/" &&
 		(cd "$work/k$i" && find . | cpio -o -H newc -R 0:0 --quiet | gzip -1) > "$work/$i.mods.cpio.gz" &&
-		cat "$work/common.cpio.gz" "$work/$i.mods.cpio.gz" > "$work/$i.initrd" ||
-		{ echo fail > "$work/$i.prep"; continue; }
+		cat "$common" "$work/$i.mods.cpio.gz" > "$work/$i.initrd" ||
+		{ echo "fail: cannot build the initramfs" > "$work/$i.prep"; continue; }
 	echo ok > "$work/$i.prep"
 	note "$k: ready in $(since "$t0") s"
 done
 note "preparation (downloads, extraction, initramfs) took $(since "$t_all") s"
 
 # ------------------------------------------------------------ boots
-boot() { # I PKG
+boot() { # I ARCH PKG
 	t=$(now)
-	timeout -k 5 "$tmo" qemu-system-x86_64 -accel tcg -cpu max -smp 1 -m 512 \
+	q="qemu-system-x86_64 -cpu max -smp 1 -m 512" con=ttyS0
+	if [ "$2" != amd64 ]; then q=$(arch_var "$2" qemu) con=$(arch_var "$2" console); fi
+	# shellcheck disable=SC2086
+	timeout -k 5 "$tmo" nice -n "${KVMCOMPL_BOOT_NICE:-5}" $q -accel tcg \
 		-display none -serial stdio -monitor none -no-reboot -nodefaults \
-		-kernel "$cache/$2/vmlinuz" -initrd "$work/$1.initrd" \
-		-append "console=ttyS0 panic=-1 rdinit=/init" \
+		-kernel "$cache/$3/vmlinuz" -initrd "$work/$1.initrd" \
+		-append "console=$con panic=-1 rdinit=/init" \
 		</dev/null > "$work/$1.console" 2>&1
 	echo "$? $(since "$t")" > "$work/$1.boot"
 }
 t_boots=$(now)
 i=0 started=0
-for k in $kernels; do
+for e in $kernels; do
 	i=$((i + 1))
 	[ "$(cat "$work/$i.prep")" = ok ] || continue
 	# At most $jobs at a time: a boot is over when its .boot file exists.
 	while [ $((started - $(ls "$work" | grep -c '\.boot$'))) -ge "$jobs" ]; do sleep 0.2; done
-	boot $i "$k" &
+	boot $i "${e%%:*}" "${e##*:}" &
 	started=$((started + 1))
 done
 wait
@@ -304,15 +365,19 @@ note "boots ($jobs at a time) took $(since "$t_boots") s"
 
 # ------------------------------------------------------------ report
 printf 'kernel\trelease\tscenario\tshim\texpectation\toutcome\tverdict\n' > "$results.new"
-gen_cases > "$work/cases"
 i=0
-for k in $kernels; do
+for e in $kernels; do
 	i=$((i + 1))
+	a=${e%%:*} k=${e##*:}
+	[ -f "$work/cases-$a" ] || arch_cases "$a" > "$work/cases-$a"
+	if [ "$a" = amd64 ]; then up="kvm_amd loads, /dev/kvm runs a guest" once=2
+	else up=$(arch_var "$a" up) once=$(arch_var "$a" once_exit); fi
 	[ -f "$work/$i.console" ] || : > "$work/$i.console"
 	set -- $(cat "$work/$i.boot" 2>/dev/null || echo "- -")
 	brc=$1 bsec=$2
 	tr -d '\r' < "$work/$i.console" | awk -v k="$k" -v n="$n" -v brc="$brc" -v bsec="$bsec" \
-		-v prep="$(cat "$work/$i.prep")" -v tmo="$tmo" -v res="$results.new" -v nfile="$work/n" '
+		-v prep="$(cat "$work/$i.prep")" -v tmo="$tmo" -v res="$results.new" -v nfile="$work/n" \
+		-v upmsg="$up" -v once="debug: completed exit $once " '
 	FNR == NR { split($0, f, "\t"); ncase++; nm[ncase] = f[1]; sh[ncase] = f[2]; ex[ncase] = f[3]; next }
 	{ con[++ncon] = $0 }
 	/^@@KC boot / { rel = $3 }
@@ -322,7 +387,7 @@ for k in $kernels; do
 	/^@@KC done/ { done = 1 }
 	/^@@KC begin / { cur = $3; buf = ""; ce = 0; inside = 1; next }
 	/^@@KC\| / && inside { l = substr($0, 7); buf = buf "# " l "\n"
-		if (index(l, "debug: completed exit 2 ")) ce++
+		if (index(l, once)) ce++
 		next }
 	/^@@KC\| / { pbuf = pbuf "# " substr($0, 7) "\n"; next }
 	/^@@KC end / { rc = $4; inside = 0
@@ -331,14 +396,14 @@ for k in $kernels; do
 		out[cur] = buf; got[cur] = obs; next }
 	END {
 		up = prep == "ok" && rel != "" && modfail == "" && probe == 0 && probe != ""
-		if (prep != "ok") why = "not prepared (download or extraction failed)"
+		if (prep != "ok") why = "not prepared: " (prep == "" ? "?" : substr(prep, 7))
 		else if (brc == 124 || brc == 137) why = "timed out after " tmo " s"
 		else if (rel == "") why = "did not reach /init (qemu exit " brc ")"
 		else if (modfail != "") why = "could not load " modfail
 		else if (probe == "") why = "stopped before the KVM probe"
-		else if (probe != 0) why = "/dev/kvm cannot run a guest (legacy-vmm exit " probe ")"
+		else if (probe != 0) why = "/dev/kvm cannot run a guest (probe exit " probe ")"
 		n++
-		if (up) { printf "%s", dm; printf "ok %d - %s (%s): boots, kvm_amd loads, /dev/kvm runs a guest (%s s)\n", n, k, rel, bsec }
+		if (up) { printf "%s", dm; printf "ok %d - %s (%s): boots, %s (%s s)\n", n, k, rel, upmsg, bsec }
 		else {
 			print "# " k ": console tail:"
 			for (j = (ncon > 40 ? ncon - 39 : 1); j <= ncon; j++) print "#   " con[j]
@@ -362,7 +427,7 @@ for k in $kernels; do
 			printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k, rel, nm[c], sh[c], ex[c], o, v >> res
 		}
 		print n > nfile
-	}' "$work/cases" - || status=1
+	}' "$work/cases-$a" - || status=1
 	n=$(cat "$work/n")
 	note "$k: boot and tests $bsec s (qemu exit $brc)"
 done
