@@ -242,52 +242,71 @@ note "common initramfs: $(du -k "$work/common.cpio.gz" | cut -f1) KiB in $(since
 # fetch ARCH SUITE PKG: the .deb in the cache (downloading the archive's
 # candidate if the cache lacks it), then vmlinuz and the closure of the
 # modules the architecture needs (amd64: kvm_amd) extracted once into
-# $cache/PKG/. Prints what it did; fails with a reason.
+# $cache/PKG/. Debian 7.x kernels split the image package: vmlinuz is in
+# linux-binary-*, the modules in linux-modules-* (its Depends), fetched too.
+# Prints what it did; fails with a reason.
 fetch() {
 	arch=$1 pkg=$3 dir=$cache/$3
 	if [ "$arch" = amd64 ]; then mods=kvm_amd; else mods=$(arch_var "$arch" modules); fi
 	kapt "$arch" "$2" 2>&1 || { echo "no package lists for $arch ($2)"; return 1; }
-	# shellcheck disable=SC2086
-	ver=$(apt-cache $apt_opts show --no-all-versions "$pkg" 2>/dev/null | sed -n 's/^Version: //p' | head -n 1)
-	deb=
-	[ -n "$ver" ] && [ -f "$cache/${pkg}_$(echo "$ver" | sed 's/:/%3a/')_$arch.deb" ] &&
-		deb=$cache/${pkg}_$(echo "$ver" | sed 's/:/%3a/')_$arch.deb
-	if [ -z "$deb" ] && [ -z "$ver" ]; then
-		# Not known to apt-cache: use a cached copy if there is one.
-		deb=$(ls "$cache/${pkg}"_*_$arch.deb 2>/dev/null | tail -n 1)
-		[ -n "$deb" ] || { echo "apt-cache does not know $pkg (run apt-get update, or remove it from the list)"; return 1; }
-	fi
-	if [ -z "$deb" ]; then
-		t=$(now)
-		(cd "$cache" && apt-get $apt_opts download "$pkg" 2>&1) | tail -n 3 | sed 's/^/  /'
-		deb=$(ls "$cache/${pkg}"_*_$arch.deb 2>/dev/null | tail -n 1)
-		[ -n "$deb" ] || { echo "apt-get download $pkg failed"; return 1; }
-		echo "downloaded $(basename "$deb") ($(du -m "$deb" | cut -f1) MiB) in $(since "$t") s"
-	fi
-	if [ -f "$dir/stamp" ] && [ "$(cat "$dir/stamp")" = "$(basename "$deb")" ]; then
-		echo "cached: $(basename "$deb")"
+	deb=$(get_deb "$pkg") || return 1
+	debs=$deb
+	for p in $(dpkg-deb -f "$deb" Depends | tr ',|' '\n\n' | sed -n 's/^ *\(linux-\(binary\|modules\)-[^ ]*\).*/\1/p'); do
+		d=$(get_deb "$p") || return 1
+		debs="$debs $d"
+	done
+	stamp=$(for d in $debs; do basename "$d"; done | tr '\n' ' ')
+	if [ -f "$dir/stamp" ] && [ "$(cat "$dir/stamp")" = "$stamp" ]; then
+		echo "cached: $stamp"
 		return 0
 	fi
 	t=$(now)
 	rm -rf "$dir" && mkdir -p "$dir/x" "$dir/modules" || return 1
-	# Debian's riscv64 kernels are /boot/vmlinux-*; modules in /lib or /usr/lib.
-	dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$dir/x" --wildcards './boot/vmlinu[xz]-*' \
-		${mods:+'./lib/modules/*' './usr/lib/modules/*'} 2>"$dir/tar.err"
-	cp "$dir"/x/boot/vmlinu[xz]-* "$dir/vmlinuz" || { head -n 3 "$dir/tar.err"; echo "no vmlinuz in $deb"; return 1; }
-	ls "$dir"/x/boot/vmlinu[xz]-* | sed 's|.*/vmlinu[xz]-||' > "$dir/release"
-	# name -> file of every module; then kvm_amd's dependencies, depth first,
-	# so that each module follows those it needs.
+	# The kernel: /boot/vmlinuz-REL (riscv64: vmlinux-REL), or since 7.x
+	# /usr/lib/modules/REL/vmlinuz; modules in /lib or /usr/lib.
+	for d in $debs; do
+		dpkg-deb --fsys-tarfile "$d" | tar -x -C "$dir/x" --wildcards './boot/vmlinu[xz]-*' \
+			'./usr/lib/modules/*/vmlinu[xz]' ${mods:+'./lib/modules/*' './usr/lib/modules/*'} 2>/dev/null
+	done
+	k=$(ls "$dir"/x/boot/vmlinu[xz]-* "$dir"/x/usr/lib/modules/*/vmlinu[xz] 2>/dev/null | head -n 1)
+	[ -n "$k" ] && cp "$k" "$dir/vmlinuz" || { echo "no vmlinuz in $stamp"; return 1; }
+	case $k in */boot/*) echo "${k##*/vmlinu?-}" ;; *) basename "$(dirname "$k")" ;; esac > "$dir/release"
+	# name -> file of every module; then the needed modules' dependencies,
+	# depth first, so that each module follows those it needs.
 	find "$dir/x" -name '*.ko' -o -name '*.ko.xz' -o -name '*.ko.zst' -o -name '*.ko.gz' |
 		awk '{ n = $0; sub(/.*\//, "", n); sub(/\.ko(\.(xz|zst|gz))?$/, "", n); gsub(/-/, "_", n); print n, $0 }' \
 		> "$dir/index"
 	: > "$dir/modules/order"
 	for m in $mods; do add_module $m || return 1; done
 	rm -rf "$dir/x" "$dir/index"
-	basename "$deb" > "$dir/stamp"
+	echo "$stamp" > "$dir/stamp"
 	echo "extracted $(cat "$dir/release"): modules $(if [ -n "$mods" ]; then tr '\n' ' ' < "$dir/modules/order"; else echo "none (KVM built in) "; fi)in $(since "$t") s"
 }
 
+# get_deb PKG: the path of PKG's .deb in the cache, downloaded if missing
+# (with $apt_opts); the download's own lines go to stderr.
+get_deb() {
+	# shellcheck disable=SC2086
+	ver=$(apt-cache $apt_opts show --no-all-versions "$1" 2>/dev/null | sed -n 's/^Version: //p' | head -n 1)
+	f=$cache/${1}_$(echo "$ver" | sed 's/:/%3a/')_$arch.deb
+	[ -n "$ver" ] && [ -f "$f" ] && { echo "$f"; return 0; }
+	if [ -z "$ver" ]; then
+		# Not known to apt-cache: use a cached copy if there is one.
+		f=$(ls "$cache/${1}"_*_$arch.deb 2>/dev/null | tail -n 1)
+		[ -n "$f" ] && { echo "$f"; return 0; }
+		echo "apt-cache does not know $1 (run apt-get update, or remove it from the list)" >&2
+		return 1
+	fi
+	t=$(now)
+	# shellcheck disable=SC2086
+	(cd "$cache" && apt-get $apt_opts download "$1" 2>&1) | tail -n 3 | sed 's/^/  /' >&2
+	[ -f "$f" ] || { echo "apt-get download $1 failed" >&2; return 1; }
+	echo "downloaded $(basename "$f") ($(du -m "$f" | cut -f1) MiB) in $(since "$t") s" >&2
+	echo "$f"
+}
+
 add_module() { # NAME: add NAME after its dependencies to $dir/modules
+	set -- "$(echo "$1" | tr - _)"   # modinfo names rng-core, the index rng_core
 	grep -qx "$1.ko" "$dir/modules/order" && return 0
 	f=$(awk -v n="$1" '$1 == n { print $2; exit }' "$dir/index")
 	[ -n "$f" ] || { echo "module $1 not in the package"; return 1; }
@@ -299,15 +318,6 @@ add_module() { # NAME: add NAME after its dependencies to $dir/modules
 	done
 	echo "$1.ko" >> "$dir/modules/order"
 }
-
-# The other architectures' programs and initramfs (tests/kernels/foreign.sh).
-for a in $arches; do
-	t0=$(now)
-	msg=$(foreign_prepare "$a" 2>&1); rc=$?
-	printf '%s\n' "$msg" | sed "s/^/# $a: /"
-	if [ $rc -eq 0 ]; then echo ok; else printf '%s\n' "$msg" | tail -n 1; fi > "$work/arch-$a"
-	note "$a: programs and initramfs in $(since "$t0") s"
-done
 
 i=0
 for e in $kernels; do
