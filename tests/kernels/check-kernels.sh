@@ -319,6 +319,15 @@ add_module() { # NAME: add NAME after its dependencies to $dir/modules
 	echo "$1.ko" >> "$dir/modules/order"
 }
 
+# The other architectures' programs and initramfs (tests/kernels/foreign.sh).
+for a in $arches; do
+	t0=$(now)
+	msg=$(foreign_prepare "$a" 2>&1); rc=$?
+	printf '%s\n' "$msg" | sed "s/^/# $a: /"
+	if [ $rc -eq 0 ]; then echo ok; else printf '%s\n' "$msg" | tail -n 1; fi > "$work/arch-$a"
+	note "$a: programs and initramfs in $(since "$t0") s"
+done
+
 i=0
 for e in $kernels; do
 	i=$((i + 1))

@@ -20,8 +20,9 @@ foreign_cases() { # ARCH
 	P=/lib/libkvmcompl.so V=/bin/kc-vmm
 	for s in $(arch_var "$1" scenarios); do
 		c=$(foreign_control "$1" "$s")
-		if [ "$s" = cap ]; then
-			printf '%s\twith KVMCOMPL_CAP=250\tfixed\tKVMCOMPL_CAP=250 LD_PRELOAD=%s %s %s fixed\n' "$s" $P $V "$s"
+		ce=$(arch_var "$1" cap_env)
+		if [ "$s" = cap ] && [ -n "$ce" ]; then
+			printf '%s\twith %s\tfixed\t%s LD_PRELOAD=%s %s %s fixed\n' "$s" "$ce" "$ce" $P $V "$s"
 		else
 			printf '%s\twith\tfixed\tLD_PRELOAD=%s %s %s fixed\n' "$s" $P $V "$s"
 		fi

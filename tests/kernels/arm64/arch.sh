@@ -12,7 +12,7 @@ arm64_console=ttyAMA0
 arm64_modules=
 arm64_backend=vhe
 arm64_up="KVM at EL2 (VHE) runs a guest"
-arm64_vmm="arm64/arm64-vmm.c arm64/guest-arm64.S"
+arm64_vmm="kc-vmm.c arm64/guest-arm64.S"
 arm64_once_exit=6   # KVM_EXIT_MMIO
 # The scenarios of arm64-vmm, each with the library (it must fix the I/O)
 # and without it (the control), and what the control must show by backend:
@@ -25,3 +25,6 @@ arm64_once_exit=6   # KVM_EXIT_MMIO
 #     honours immediate_exit.
 arm64_scenarios="snapshot_read getset_read snapshot_write flags cap kick"
 control_vhe="getset_read=clean kick=clean"
+# The library answers no capability number by default on arm64 (239 means
+# KVM_CAP_ARM_WRITABLE_IMP_ID_REGS there since 6.15): cap names one.
+arm64_cap_env=KVMCOMPL_CAP=250

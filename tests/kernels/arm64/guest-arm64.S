@@ -1,4 +1,4 @@
-/* arm64 guest programs for tests/kernels/arm64/arm64-vmm.c, copied into
+/* arm64 guest programs for tests/kernels/kc-vmm.c, copied into
  * guest RAM at GPA 0 and entered at EL1 with the MMU off (the state
  * KVM_ARM_VCPU_INIT leaves: arch/arm64/kvm/reset.c kvm_reset_vcpu). Data
  * accesses with the MMU off are Device-nGnRnE; a single-register LDR/STR to
@@ -13,12 +13,12 @@
 
 	.section .rodata
 	.balign 4
-	.globl guest_arm64_start, guest_arm64_end
-	.globl guest_arm64_read, guest_arm64_write
-guest_arm64_start:
+	.globl guest_start, guest_end
+	.globl guest_read, guest_write
+guest_start:
 
 /* One MMIO load, then report what it loaded. */
-guest_arm64_read:
+guest_read:
 	movz	x0, #(DEV >> 16), lsl #16
 	movz	w1, #0xdead
 	ldr	w1, [x0, #DEV_DATA]
@@ -26,7 +26,7 @@ guest_arm64_read:
 	b	off
 
 /* One MMIO store of 0x5a. */
-guest_arm64_write:
+guest_write:
 	movz	x0, #(DEV >> 16), lsl #16
 	movz	w3, #0x5a
 	str	w3, [x0, #DEV_STORE]
@@ -38,4 +38,4 @@ off:
 	hvc	#0
 	b	off
 
-guest_arm64_end:
+guest_end:
