@@ -452,6 +452,60 @@ for e in $kernels; do
 done
 mv "$results.new" "$results"
 grep -q '	not ok$' "$results" && status=1
+
+# ------------------------------------------------------------ matrix
+# Kernel x scenario from the results, as a Markdown table (also in
+# $out/matrix.md). A cell is the library's verdict, then the control's:
+#   pass     every case with the library passed
+#   loss     the control (without the library) showed the loss natively
+#   ctl      x86 control: a read's loss must show, a write is information
+#   clean    the control showed no loss, as this kernel is expected to
+#   FAIL     a case failed (with the library, or a control that did not
+#            show what it must); not run: the kernel did not boot
+awk -F '\t' '
+NR == 1 { next }
+$3 == "boot" { bootfail[$1] = 1 }
+{
+	if (!($1 in kseen)) { kseen[$1] = 1; ks[++nk] = $1; rel[$1] = $2 }
+	if ($3 == "boot") next
+	if (!($3 in sseen)) { sseen[$3] = 1; ss[++ns] = $3 }
+	c = $1 SUBSEP $3
+	if ($4 == "without") {
+		if ($7 != "ok") ctl[c] = ($6 ~ /^not run/) ? "not run" : "FAIL"
+		else if ($5 ~ /bug$/) ctl[c] = "loss"
+		else if ($5 ~ /clean$/) ctl[c] = "clean"
+		else ctl[c] = "ctl"
+	} else {
+		if (!(c in lib)) lib[c] = "pass"
+		if ($7 != "ok") lib[c] = ($6 ~ /^not run/) ? "not run" : "FAIL"
+	}
+}
+END {
+	printf "| scenario |"
+	for (i = 1; i <= nk; i++) { h = rel[ks[i]] != "" ? rel[ks[i]] : ks[i]; printf " %s |", h }
+	printf "\n|---|"
+	for (i = 1; i <= nk; i++) printf "---|"
+	printf "\n"
+	for (j = 1; j <= ns; j++) {
+		printf "| %s |", ss[j]
+		for (i = 1; i <= nk; i++) {
+			c = ks[i] SUBSEP ss[j]
+			if (!(c in lib) && !(c in ctl)) v = "-"
+			else {
+				l = (c in lib) ? lib[c] : "-"
+				t = (c in ctl) ? ctl[c] : ""
+				v = (l == "not run" || t == "not run") ? "not run" : t == "" ? l : l " / " t
+			}
+			printf " %s |", v
+		}
+		printf "\n"
+	}
+}' "$results" > "$out/matrix.md"
+note "matrix (kernel x scenario; with the library / control without it):"
+sed 's/^/# /' "$out/matrix.md"
+note "legend: pass = every case with the library passed; loss = the control showed the loss natively;"
+note "ctl = x86 control (a read's loss must show, writes are information); clean = no loss natively, as"
+note "expected on this kernel; FAIL = a case failed; - = not a scenario of this architecture"
 note "results: $results"
 note "check-kernels: $nk kernels, total $(since "$t_all") s"
 exit $status
