@@ -6,8 +6,8 @@
  * cross-built library and without it.
  *
  *   kc-vmm probe | SCENARIO EXPECT
- * SCENARIO: snapshot_read getset_read snapshot_write flags cap kick, and on
- *           riscv64 snapshot_sbi getset_sbi
+ * SCENARIO: snapshot_read getset_read snapshot_write flags cap kick, on
+ *           arm64 cap_default, on riscv64 snapshot_sbi getset_sbi
  * EXPECT:   fixed  the guest must see correct I/O (the library is loaded)
  *           bug    control: the loss must show natively (without it)
  *           clean  control: this kernel shows no loss here
@@ -402,6 +402,19 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		return verdict(expect, lc == 1 && vc == 1 && kc == 0, "capability answered");
+	}
+	if (!strcmp(sc, "cap_default")) {
+		/* arm64, the library's defaults: 239 is not the library's
+		 * (KVM_CAP_ARM_WRITABLE_IMP_ID_REGS since 6.15), every fd
+		 * must see the kernel's own answer. */
+		int vm = ioctl(kvm, KVM_CREATE_VM, 0);
+		long k = syscall(SYS_ioctl, kvm, KVM_CHECK_EXTENSION, CAP_NEEDS_COMPLETION);
+		long kv = syscall(SYS_ioctl, vm, KVM_CHECK_EXTENSION, CAP_NEEDS_COMPLETION);
+		int l = ioctl(kvm, KVM_CHECK_EXTENSION, CAP_NEEDS_COMPLETION);
+		int lv = ioctl(vm, KVM_CHECK_EXTENSION, CAP_NEEDS_COMPLETION);
+
+		printf("kc-vmm: capability 239: kernel %ld (VM fd %ld), seen %d (VM fd %d)\n", k, kv, l, lv);
+		return verdict(expect, l == k && lv == kv, "capability 239 keeps the kernel's answer");
 	}
 #ifdef __riscv
 	if (!strcmp(sc, "snapshot_sbi") || !strcmp(sc, "getset_sbi")) {

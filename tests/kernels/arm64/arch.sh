@@ -23,8 +23,10 @@ arm64_once_exit=6   # KVM_EXIT_MMIO
 #     next KVM_RUN completes the load (mmio.c kvm_handle_mmio_return).
 #   kick  clean: kvm_arch_vcpu_ioctl_run completes the MMIO access before it
 #     honours immediate_exit.
-arm64_scenarios="snapshot_read getset_read snapshot_write flags cap kick"
-control_vhe="getset_read=clean kick=clean"
+#   cap_default  clean: with the library's defaults 239 must give the
+#     kernel's answer (arm.c kvm_vm_ioctl_check_extension), as without it.
+arm64_scenarios="snapshot_read getset_read snapshot_write flags cap cap_default kick"
+control_vhe="getset_read=clean kick=clean cap_default=clean"
 # The library answers no capability number by default on arm64 (239 means
 # KVM_CAP_ARM_WRITABLE_IMP_ID_REGS there since 6.15): cap names one.
 arm64_cap_env=KVMCOMPL_CAP=250
