@@ -2,21 +2,30 @@
 # make check-kernels: the real-KVM scenarios of tests/real-kvm.test, with and
 # without libkvmcompl, inside several real Debian kernels.
 #
-# For each package of tests/kernels/kernels.list: `apt-get download` it into
-# the cache, take vmlinuz and kvm-amd.ko with every module it depends on,
-# build an initramfs (busybox-static, the modules, tests/vmm/legacy-vmm,
-# libkvmcompl.so, the libc and loader they need, an /init that runs the
-# scenarios) and boot it with qemu-system-x86_64 -accel tcg -cpu max, whose
-# AMD SVM lets the guest kernel's kvm_amd run guests (nested). Output: TAP on
-# stdout (one line per kernel boot and per kernel x scenario x shim), the
-# results file tests/kernels/results.tsv in the build tree.
+# For each kernel of tests/kernels/kernels.list (amd64, arm64, riscv64, of
+# the host's Debian suite or another): `apt-get download` it into the cache
+# (other suites and architectures through the test's own apt, papt.sh), take
+# vmlinuz and the KVM modules it needs, build an initramfs and boot it under
+# QEMU TCG with nested virtualization.
+# amd64: kvm-amd.ko with every module it depends on, busybox-static,
+# tests/vmm/legacy-vmm, libkvmcompl.so, the libc and loader they need, a
+# shell /init; qemu-system-x86_64 -cpu max, whose AMD SVM lets the guest
+# kernel's kvm_amd run guests. arm64, riscv64: tests/kernels/foreign.sh and
+# tests/kernels/ARCH/arch.sh (the cross-built kc-vmm and library, kc-init).
+# Output: TAP on stdout (one line per kernel boot and per kernel x scenario
+# x shim), the results file tests/kernels/results.tsv in the build tree and
+# the kernel x scenario matrix tests/kernels/matrix.md (also printed).
 #
 # Environment: KC_BUILDDIR, KC_SRCDIR, KC_LIB, KC_PRELOAD_FIRST (as set by
 # the Makefile), and
 #   KVMCOMPL_KERNEL_CACHE  downloaded packages and extracted kernels
 #                          (default: $KC_BUILDDIR/tests/kernels/cache)
 #   KVMCOMPL_KERNELS       kernel list file (default: tests/kernels/kernels.list)
-#   KVMCOMPL_BOOT_TIMEOUT  seconds one boot may take, tests included (default 300)
+#   KVMCOMPL_BOOT_TIMEOUT  seconds one boot may take, tests included (default
+#                          600: a loaded 2-core machine took 240 s for an x86 one)
+#   KVMCOMPL_BOOT_NICE     nice value of the QEMU processes (default 5)
+#   KVMCOMPL_DEBIAN_MIRROR, KVMCOMPL_DEBIAN_SECURITY, KVMCOMPL_APT_MAX_AGE
+#                          the test's own apt (papt.sh)
 #   KVMCOMPL_KERNEL_JOBS   kernels booted at once (default: the number of CPUs)
 # Exit: 0 all ok (or skipped: no qemu-system-x86), 1 something failed.
 set -u
@@ -26,7 +35,7 @@ bld=${KC_BUILDDIR:-$src}
 lib=${KC_LIB:-$bld/src/.libs/libkvmcompl.so}
 list=${KVMCOMPL_KERNELS:-$src/tests/kernels/kernels.list}
 cache=${KVMCOMPL_KERNEL_CACHE:-$bld/tests/kernels/cache}
-tmo=${KVMCOMPL_BOOT_TIMEOUT:-300}
+tmo=${KVMCOMPL_BOOT_TIMEOUT:-600}
 jobs=${KVMCOMPL_KERNEL_JOBS:-$(nproc 2>/dev/null || echo 1)}
 out=$bld/tests/kernels
 results=$out/results.tsv
