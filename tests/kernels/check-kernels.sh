@@ -119,8 +119,11 @@ note() { echo "# $*"; }
 # suites; anything else: an apt of the test's own (tests/kernels/papt.sh;
 # the host's codename when /SUITE is absent).
 host_suite=$(. /etc/os-release 2>/dev/null; echo "${VERSION_CODENAME:-bookworm}")
+# shellcheck source=tests/kernels/papt.sh
 . "$src/tests/kernels/papt.sh"
+# shellcheck source=tests/kernels/foreign.sh
 . "$src/tests/kernels/foreign.sh"
+# shellcheck source=/dev/null
 for f in "$src"/tests/kernels/*/arch.sh; do . "$f"; done
 kapt() { # ARCH SUITE: $apt_opts for apt-get/apt-cache (empty: the host's apt)
 	apt_opts=

@@ -1,3 +1,4 @@
+# shellcheck shell=sh disable=SC2154 # $out, $src, $work, $jobs, now, since: check-kernels.sh
 # Sourced by tests/kernels/check-kernels.sh: the guests of the architectures
 # other than x86 (tests/kernels/ARCH/arch.sh describes each). Their test VMM
 # (guest code in the architecture's assembly), the library (configured with

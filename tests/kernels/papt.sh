@@ -1,3 +1,4 @@
+# shellcheck shell=sh disable=SC2154 # $cache, now, since: check-kernels.sh
 # Sourced by tests/kernels/check-kernels.sh: an apt of the test's own, to
 # resolve and download kernel packages of any Debian suite and architecture
 # without touching the host's sources, dpkg architectures or apt state.

@@ -1,3 +1,4 @@
+# shellcheck shell=sh disable=SC2034 # read by foreign.sh through arch_var
 # riscv64 in make check-kernels (sourced by check-kernels.sh; the machinery
 # shared by the non-x86 architectures is tests/kernels/foreign.sh). Bookworm
 # has no riscv64 kernels: the list names trixie's. QEMU 7.2's rv64 CPU has
