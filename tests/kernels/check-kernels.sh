@@ -154,7 +154,7 @@ kernels=$(sed -e 's/#.*//' "$list" | while read -r a b c; do
 		c=$b b=$a as=amd64 su=-
 	fi
 	case $b in
-	oldest|newest) k=$(resolve "$as" "$su" "$b" "$c"); echo "$as:$su:${k:-unresolved-$as-$su-$b-$c}" ;;
+	oldest|newest) k=$(resolve "$as" "$su" "$b" "$c"); echo "$as:$su:${k:-unresolved-$(echo "$a" | tr / _)-$b${c:+-$c}}" ;;
 	*) echo "$as:$su:$b" ;;
 	esac
 done)
@@ -259,6 +259,10 @@ note "common initramfs: $(du -k "$work/common.cpio.gz" | cut -f1) KiB in $(since
 # Prints what it did; fails with a reason.
 fetch() {
 	arch=$1 pkg=$3 dir=$cache/$3
+	case $pkg in unresolved-*)
+		echo "no $arch kernel in $([ "$2" = - ] && echo "the host's suites" || echo "$2") matches the list line '${pkg#unresolved-}' (or its package lists could not be fetched)"
+		return 1 ;;
+	esac
 	if [ "$arch" = amd64 ]; then mods=kvm_amd; else mods=$(arch_var "$arch" modules); fi
 	kapt "$arch" "$2" 2>&1 || { echo "no package lists for $arch ($2)"; return 1; }
 	deb=$(get_deb "$pkg") || return 1
