@@ -2,21 +2,30 @@
 # make check-kernels: the real-KVM scenarios of tests/real-kvm.test, with and
 # without libkvmcompl, inside several real Debian kernels.
 #
-# For each package of tests/kernels/kernels.list: `apt-get download` it into
-# the cache, take vmlinuz and kvm-amd.ko with every module it depends on,
-# build an initramfs (busybox-static, the modules, tests/vmm/legacy-vmm,
-# libkvmcompl.so, the libc and loader they need, an /init that runs the
-# scenarios) and boot it with qemu-system-x86_64 -accel tcg -cpu max, whose
-# AMD SVM lets the guest kernel's kvm_amd run guests (nested). Output: TAP on
-# stdout (one line per kernel boot and per kernel x scenario x shim), the
-# results file tests/kernels/results.tsv in the build tree.
+# For each kernel of tests/kernels/kernels.list (amd64, arm64, riscv64, of
+# the host's Debian suite or another): `apt-get download` it into the cache
+# (other suites and architectures through the test's own apt, papt.sh), take
+# vmlinuz and the KVM modules it needs, build an initramfs and boot it under
+# QEMU TCG with nested virtualization.
+# amd64: kvm-amd.ko with every module it depends on, busybox-static,
+# tests/vmm/legacy-vmm, libkvmcompl.so, the libc and loader they need, a
+# shell /init; qemu-system-x86_64 -cpu max, whose AMD SVM lets the guest
+# kernel's kvm_amd run guests. arm64, riscv64: tests/kernels/foreign.sh and
+# tests/kernels/ARCH/arch.sh (the cross-built kc-vmm and library, kc-init).
+# Output: TAP on stdout (one line per kernel boot and per kernel x scenario
+# x shim), the results file tests/kernels/results.tsv in the build tree and
+# the kernel x scenario matrix tests/kernels/matrix.md (also printed).
 #
 # Environment: KC_BUILDDIR, KC_SRCDIR, KC_LIB, KC_PRELOAD_FIRST (as set by
 # the Makefile), and
 #   KVMCOMPL_KERNEL_CACHE  downloaded packages and extracted kernels
 #                          (default: $KC_BUILDDIR/tests/kernels/cache)
 #   KVMCOMPL_KERNELS       kernel list file (default: tests/kernels/kernels.list)
-#   KVMCOMPL_BOOT_TIMEOUT  seconds one boot may take, tests included (default 300)
+#   KVMCOMPL_BOOT_TIMEOUT  seconds one boot may take, tests included (default
+#                          600: a loaded 2-core machine took 240 s for an x86 one)
+#   KVMCOMPL_BOOT_NICE     nice value of the QEMU processes (default 5)
+#   KVMCOMPL_DEBIAN_MIRROR, KVMCOMPL_DEBIAN_SECURITY, KVMCOMPL_APT_MAX_AGE
+#                          the test's own apt (papt.sh)
 #   KVMCOMPL_KERNEL_JOBS   kernels booted at once (default: the number of CPUs)
 #   KVMCOMPL_KERNEL_CASES  a case list replacing the scenarios (see gen_cases)
 # Exit: 0 all ok (or skipped: no qemu-system-x86), 1 something failed.
@@ -27,7 +36,7 @@ bld=${KC_BUILDDIR:-$src}
 lib=${KC_LIB:-$bld/src/.libs/libkvmcompl.so}
 list=${KVMCOMPL_KERNELS:-$src/tests/kernels/kernels.list}
 cache=${KVMCOMPL_KERNEL_CACHE:-$bld/tests/kernels/cache}
-tmo=${KVMCOMPL_BOOT_TIMEOUT:-300}
+tmo=${KVMCOMPL_BOOT_TIMEOUT:-600}
 jobs=${KVMCOMPL_KERNEL_JOBS:-$(nproc 2>/dev/null || echo 1)}
 out=$bld/tests/kernels
 results=$out/results.tsv
@@ -109,29 +118,67 @@ now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 note() { echo "# $*"; }
 
-# A line is a package name, or "oldest SERIES" / "newest SERIES" (e.g.
-# "newest 6.1"): the amd64 kernel of that series the archive offers now,
-# so the list keeps meaning the same thing as Debian publishes updates.
-resolve() { # oldest|newest SERIES
-	series=$(printf '%s' "$2" | sed 's/\./\\./g')
-	apt-cache search --names-only "^linux-image-$series(\.0-[0-9]+|\.[0-9]+\+deb[0-9]+)-amd64\$" 2>/dev/null |
-		awk '{ print $1 }' | sort -V | if [ "$1" = oldest ]; then head -n 1; else tail -n 1; fi
+# A line is "ARCH[/SUITE] SPEC" (a line without ARCH is amd64). SPEC is a
+# package name, or "oldest SERIES" / "newest SERIES" (e.g. "newest 6.1"), or
+# "newest" alone: ARCH's kernel of that series (of any, for "newest" alone)
+# that the archive offers now, so the list keeps meaning the same thing as
+# Debian publishes updates. amd64 without /SUITE: the host's own apt and
+# suites; anything else: an apt of the test's own (tests/kernels/papt.sh;
+# the host's codename when /SUITE is absent).
+host_suite=$(. /etc/os-release 2>/dev/null; echo "${VERSION_CODENAME:-bookworm}")
+# shellcheck source=tests/kernels/papt.sh
+. "$src/tests/kernels/papt.sh"
+# shellcheck source=tests/kernels/foreign.sh
+. "$src/tests/kernels/foreign.sh"
+# shellcheck source=/dev/null
+for f in "$src"/tests/kernels/*/arch.sh; do . "$f"; done
+kapt() { # ARCH SUITE: $apt_opts for apt-get/apt-cache (empty: the host's apt)
+	apt_opts=
+	[ "$1" = amd64 ] && [ "$2" = - ] && return 0
+	s=$2; [ "$s" = - ] && s=$host_suite
+	mkdir -p "$cache/apt" || return 1
+	papt_setup "$1" "$s" > "$cache/apt/msg.$$" 2>&1; r=$?
+	sed 's/^/# /' "$cache/apt/msg.$$" >&2; rm -f "$cache/apt/msg.$$"
+	[ $r -eq 0 ] || return 1
+	apt_opts=$papt
 }
-kernels=$(sed -e 's/#.*//' "$list" | while read -r a b; do
-	case $a in
-	'') ;;
-	oldest|newest) k=$(resolve "$a" "$b"); echo "${k:-unresolved:$a-$b}" ;;
-	*) echo "$a" ;;
+resolve() { # ARCH SUITE oldest|newest [SERIES]
+	kapt "$1" "$2" || return 0
+	if [ -n "${4:-}" ]; then series=$(printf '%s' "$4" | sed 's/\./\\./g'); else series='[0-9]+\.[0-9]+'; fi
+	# shellcheck disable=SC2086
+	apt-cache $apt_opts search --names-only \
+		"^linux-image-$series(\.0-[0-9]+|\.[0-9]+\+deb[0-9]+(\.[0-9]+)?)-$1\$" 2>/dev/null |
+		awk '{ print $1 }' | sort -V | if [ "$3" = oldest ]; then head -n 1; else tail -n 1; fi
+}
+known_arch() { [ "$1" = amd64 ] || [ -n "$(arch_var "$1" triplet)" ]; }
+# One entry a kernel: ARCH:SUITE:PACKAGE (SUITE - for the host's).
+kernels=$(sed -e 's/#.*//' "$list" | while read -r a b c; do
+	[ -n "$a" ] || continue
+	as=${a%%/*}
+	if known_arch "$as"; then
+		case $a in */*) su=${a#*/} ;; *) su=- ;; esac
+	else # no ARCH: amd64 of the host's suites
+		c=$b b=$a as=amd64 su=-
+	fi
+	case $b in
+	oldest|newest) k=$(resolve "$as" "$su" "$b" "$c"); echo "$as:$su:${k:-unresolved-$(echo "$a" | tr / _)-$b${c:+-$c}}" ;;
+	*) echo "$as:$su:$b" ;;
 	esac
 done)
 nk=$(echo "$kernels" | grep -c .)
 ncases=$(gen_cases | grep -c .)
+arch_cases() { # ARCH -> the cases its guests run
+	if [ "$1" = amd64 ]; then gen_cases; else foreign_cases "$1"; fi
+}
+ntests=0
+for e in $kernels; do ntests=$((ntests + 1 + $(arch_cases "${e%%:*}" | grep -c .))); done
+arches=$(for e in $kernels; do echo "${e%%:*}"; done | sort -u | grep -vx amd64)
 
 if ! command -v qemu-system-x86_64 >/dev/null 2>&1; then
 	echo "1..0 # SKIP qemu-system-x86_64 not found: install qemu-system-x86 (sh contrib/setup-kernels.sh)"
 	exit 0
 fi
-echo "1..$((nk * (ncases + 1)))"
+echo "1..$ntests"
 t_all=$(now)
 mkdir -p "$out" "$cache" || exit 1
 work=$(mktemp -d "$out/work.XXXXXX") || exit 1
@@ -211,50 +258,78 @@ chmod +x "$root/init"
 note "common initramfs: $(du -k "$work/common.cpio.gz" | cut -f1) KiB in $(since "$t0") s"
 
 # ------------------------------------------------------------ per kernel
-# fetch PKG: the .deb in the cache (downloading the archive's candidate if
-# the cache lacks it), then vmlinuz and the kvm_amd module closure extracted
-# once into $cache/PKG/. Prints what it did; fails with a reason.
+# fetch ARCH SUITE PKG: the .deb in the cache (downloading the archive's
+# candidate if the cache lacks it), then vmlinuz and the closure of the
+# modules the architecture needs (amd64: kvm_amd) extracted once into
+# $cache/PKG/. Debian 7.x kernels split the image package: vmlinuz is in
+# linux-binary-*, the modules in linux-modules-* (its Depends), fetched too.
+# Prints what it did; fails with a reason.
 fetch() {
-	pkg=$1 dir=$cache/$1
-	ver=$(apt-cache show --no-all-versions "$pkg" 2>/dev/null | sed -n 's/^Version: //p' | head -n 1)
-	deb=
-	[ -n "$ver" ] && [ -f "$cache/${pkg}_$(echo "$ver" | sed 's/:/%3a/')_amd64.deb" ] &&
-		deb=$cache/${pkg}_$(echo "$ver" | sed 's/:/%3a/')_amd64.deb
-	if [ -z "$deb" ] && [ -z "$ver" ]; then
-		# Not known to apt-cache: use a cached copy if there is one.
-		deb=$(ls "$cache/${pkg}"_*_amd64.deb 2>/dev/null | tail -n 1)
-		[ -n "$deb" ] || { echo "apt-cache does not know $pkg (run apt-get update, or remove it from the list)"; return 1; }
-	fi
-	if [ -z "$deb" ]; then
-		t=$(now)
-		(cd "$cache" && apt-get download "$pkg" 2>&1) | tail -n 3 | sed 's/^/  /'
-		deb=$(ls "$cache/${pkg}"_*_amd64.deb 2>/dev/null | tail -n 1)
-		[ -n "$deb" ] || { echo "apt-get download $pkg failed"; return 1; }
-		echo "downloaded $(basename "$deb") ($(du -m "$deb" | cut -f1) MiB) in $(since "$t") s"
-	fi
-	if [ -f "$dir/stamp" ] && [ "$(cat "$dir/stamp")" = "$(basename "$deb")" ]; then
-		echo "cached: $(basename "$deb")"
+	arch=$1 pkg=$3 dir=$cache/$3
+	case $pkg in unresolved-*)
+		echo "no $arch kernel in $([ "$2" = - ] && echo "the host's suites" || echo "$2") matches the list line '${pkg#unresolved-}' (or its package lists could not be fetched)"
+		return 1 ;;
+	esac
+	if [ "$arch" = amd64 ]; then mods=kvm_amd; else mods=$(arch_var "$arch" modules); fi
+	kapt "$arch" "$2" 2>&1 || { echo "no package lists for $arch ($2)"; return 1; }
+	deb=$(get_deb "$pkg") || return 1
+	debs=$deb
+	for p in $(dpkg-deb -f "$deb" Depends | tr ',|' '\n\n' | sed -n 's/^ *\(linux-\(binary\|modules\)-[^ ]*\).*/\1/p'); do
+		d=$(get_deb "$p") || return 1
+		debs="$debs $d"
+	done
+	stamp=$(for d in $debs; do basename "$d"; done | tr '\n' ' ')
+	if [ -f "$dir/stamp" ] && [ "$(cat "$dir/stamp")" = "$stamp" ]; then
+		echo "cached: $stamp"
 		return 0
 	fi
 	t=$(now)
 	rm -rf "$dir" && mkdir -p "$dir/x" "$dir/modules" || return 1
-	dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$dir/x" --wildcards './boot/vmlinuz-*' './lib/modules/*' ||
-		{ echo "cannot extract $deb"; return 1; }
-	cp "$dir"/x/boot/vmlinuz-* "$dir/vmlinuz" || { echo "no vmlinuz in $deb"; return 1; }
-	ls "$dir/x/lib/modules" > "$dir/release"
-	# name -> file of every module; then kvm_amd's dependencies, depth first,
-	# so that each module follows those it needs.
-	find "$dir/x/lib/modules" -name '*.ko' -o -name '*.ko.xz' -o -name '*.ko.zst' -o -name '*.ko.gz' |
+	# The kernel: /boot/vmlinuz-REL (riscv64: vmlinux-REL), or since 7.x
+	# /usr/lib/modules/REL/vmlinuz; modules in /lib or /usr/lib.
+	for d in $debs; do
+		dpkg-deb --fsys-tarfile "$d" | tar -x -C "$dir/x" --wildcards './boot/vmlinu[xz]-*' \
+			'./usr/lib/modules/*/vmlinu[xz]' ${mods:+'./lib/modules/*' './usr/lib/modules/*'} 2>/dev/null
+	done
+	k=$(ls "$dir"/x/boot/vmlinu[xz]-* "$dir"/x/usr/lib/modules/*/vmlinu[xz] 2>/dev/null | head -n 1)
+	[ -n "$k" ] && cp "$k" "$dir/vmlinuz" || { echo "no vmlinuz in $stamp"; return 1; }
+	case $k in */boot/*) echo "${k##*/vmlinu?-}" ;; *) basename "$(dirname "$k")" ;; esac > "$dir/release"
+	# name -> file of every module; then the needed modules' dependencies,
+	# depth first, so that each module follows those it needs.
+	find "$dir/x" -name '*.ko' -o -name '*.ko.xz' -o -name '*.ko.zst' -o -name '*.ko.gz' |
 		awk '{ n = $0; sub(/.*\//, "", n); sub(/\.ko(\.(xz|zst|gz))?$/, "", n); gsub(/-/, "_", n); print n, $0 }' \
 		> "$dir/index"
 	: > "$dir/modules/order"
-	add_module kvm_amd || return 1
+	for m in $mods; do add_module $m || return 1; done
 	rm -rf "$dir/x" "$dir/index"
-	basename "$deb" > "$dir/stamp"
-	echo "extracted $(cat "$dir/release"): modules $(tr '\n' ' ' < "$dir/modules/order")in $(since "$t") s"
+	echo "$stamp" > "$dir/stamp"
+	echo "extracted $(cat "$dir/release"): modules $(if [ -n "$mods" ]; then tr '\n' ' ' < "$dir/modules/order"; else echo "none (KVM built in) "; fi)in $(since "$t") s"
+}
+
+# get_deb PKG: the path of PKG's .deb in the cache, downloaded if missing
+# (with $apt_opts); the download's own lines go to stderr.
+get_deb() {
+	# shellcheck disable=SC2086
+	ver=$(apt-cache $apt_opts show --no-all-versions "$1" 2>/dev/null | sed -n 's/^Version: //p' | head -n 1)
+	f=$cache/${1}_$(echo "$ver" | sed 's/:/%3a/')_$arch.deb
+	[ -n "$ver" ] && [ -f "$f" ] && { echo "$f"; return 0; }
+	if [ -z "$ver" ]; then
+		# Not known to apt-cache: use a cached copy if there is one.
+		f=$(ls "$cache/${1}"_*_$arch.deb 2>/dev/null | tail -n 1)
+		[ -n "$f" ] && { echo "$f"; return 0; }
+		echo "apt-cache does not know $1 (run apt-get update, or remove it from the list)" >&2
+		return 1
+	fi
+	t=$(now)
+	# shellcheck disable=SC2086
+	(cd "$cache" && apt-get $apt_opts download "$1" 2>&1) | tail -n 3 | sed 's/^/  /' >&2
+	[ -f "$f" ] || { echo "apt-get download $1 failed" >&2; return 1; }
+	echo "downloaded $(basename "$f") ($(du -m "$f" | cut -f1) MiB) in $(since "$t") s" >&2
+	echo "$f"
 }
 
 add_module() { # NAME: add NAME after its dependencies to $dir/modules
+	set -- "$(echo "$1" | tr - _)"   # modinfo names rng-core, the index rng_core
 	grep -qx "$1.ko" "$dir/modules/order" && return 0
 	f=$(awk -v n="$1" '$1 == n { print $2; exit }' "$dir/index")
 	[ -n "$f" ] || { echo "module $1 not in the package"; return 1; }
@@ -267,43 +342,64 @@ add_module() { # NAME: add NAME after its dependencies to $dir/modules
 	echo "$1.ko" >> "$dir/modules/order"
 }
 
+# The other architectures' programs and initramfs (tests/kernels/foreign.sh).
+for a in $arches; do
+	t0=$(now)
+	msg=$(foreign_prepare "$a" 2>&1); rc=$?
+	printf '%s\n' "$msg" | sed "s/^/# $a: /"
+	if [ $rc -eq 0 ]; then echo ok; else printf '%s\n' "$msg" | tail -n 1; fi > "$work/arch-$a"
+	note "$a: programs and initramfs in $(since "$t0") s"
+done
+
 i=0
-for k in $kernels; do
+for e in $kernels; do
 	i=$((i + 1))
 	t0=$(now)
-	msg=$(fetch "$k" 2>&1); rc=$?
+	a=${e%%:*} k=${e##*:} su=${e#*:}; su=${su%%:*}
+	common=$work/common.cpio.gz
+	if [ "$a" != amd64 ]; then
+		common=$work/common-$a.cpio.gz
+		if [ "$(cat "$work/arch-$a")" != ok ]; then
+			echo "fail: $a test programs: $(cat "$work/arch-$a")" > "$work/$i.prep"
+			continue
+		fi
+	fi
+	msg=$(fetch "$a" "$su" "$k" 2>&1); rc=$?
 	printf '%s\n' "$msg" | sed "s/^/# $k: /"
 	if [ $rc -ne 0 ]; then
-		echo fail > "$work/$i.prep"
+		echo "fail: $(printf '%s\n' "$msg" | tail -n 1)" > "$work/$i.prep"
 		continue
 	fi
 	mkdir -p "$work/k$i/lib" && cp -r "$cache/$k/modules" "$work/k$i/lib/" &&
 		(cd "$work/k$i" && find . | cpio -o -H newc -R 0:0 --quiet | gzip -1) > "$work/$i.mods.cpio.gz" &&
-		cat "$work/common.cpio.gz" "$work/$i.mods.cpio.gz" > "$work/$i.initrd" ||
-		{ echo fail > "$work/$i.prep"; continue; }
+		cat "$common" "$work/$i.mods.cpio.gz" > "$work/$i.initrd" ||
+		{ echo "fail: cannot build the initramfs" > "$work/$i.prep"; continue; }
 	echo ok > "$work/$i.prep"
 	note "$k: ready in $(since "$t0") s"
 done
 note "preparation (downloads, extraction, initramfs) took $(since "$t_all") s"
 
 # ------------------------------------------------------------ boots
-boot() { # I PKG
+boot() { # I ARCH PKG
 	t=$(now)
-	timeout -k 5 "$tmo" qemu-system-x86_64 -accel tcg -cpu max -smp 1 -m 512 \
+	q="qemu-system-x86_64 -cpu max -smp 1 -m 512" con=ttyS0
+	if [ "$2" != amd64 ]; then q=$(arch_var "$2" qemu) con=$(arch_var "$2" console); fi
+	# shellcheck disable=SC2086
+	timeout -k 5 "$tmo" nice -n "${KVMCOMPL_BOOT_NICE:-5}" $q -accel tcg \
 		-display none -serial stdio -monitor none -no-reboot -nodefaults \
-		-kernel "$cache/$2/vmlinuz" -initrd "$work/$1.initrd" \
-		-append "console=ttyS0 panic=-1 rdinit=/init" \
+		-kernel "$cache/$3/vmlinuz" -initrd "$work/$1.initrd" \
+		-append "console=$con panic=-1 rdinit=/init" \
 		</dev/null > "$work/$1.console" 2>&1
 	echo "$? $(since "$t")" > "$work/$1.boot"
 }
 t_boots=$(now)
 i=0 started=0
-for k in $kernels; do
+for e in $kernels; do
 	i=$((i + 1))
 	[ "$(cat "$work/$i.prep")" = ok ] || continue
 	# At most $jobs at a time: a boot is over when its .boot file exists.
 	while [ $((started - $(ls "$work" | grep -c '\.boot$'))) -ge "$jobs" ]; do sleep 0.2; done
-	boot $i "$k" &
+	boot $i "${e%%:*}" "${e##*:}" &
 	started=$((started + 1))
 done
 wait
@@ -311,15 +407,19 @@ note "boots ($jobs at a time) took $(since "$t_boots") s"
 
 # ------------------------------------------------------------ report
 printf 'kernel\trelease\tscenario\tshim\texpectation\toutcome\tverdict\n' > "$results.new"
-gen_cases > "$work/cases"
 i=0
-for k in $kernels; do
+for e in $kernels; do
 	i=$((i + 1))
+	a=${e%%:*} k=${e##*:}
+	[ -f "$work/cases-$a" ] || arch_cases "$a" > "$work/cases-$a"
+	if [ "$a" = amd64 ]; then up="kvm_amd loads, /dev/kvm runs a guest" once=2
+	else up=$(arch_var "$a" up) once=$(arch_var "$a" once_exit); fi
 	[ -f "$work/$i.console" ] || : > "$work/$i.console"
 	set -- $(cat "$work/$i.boot" 2>/dev/null || echo "- -")
 	brc=$1 bsec=$2
 	tr -d '\r' < "$work/$i.console" | awk -v k="$k" -v n="$n" -v brc="$brc" -v bsec="$bsec" \
-		-v prep="$(cat "$work/$i.prep")" -v tmo="$tmo" -v res="$results.new" -v nfile="$work/n" '
+		-v prep="$(cat "$work/$i.prep")" -v tmo="$tmo" -v res="$results.new" -v nfile="$work/n" \
+		-v upmsg="$up" -v once="debug: completed exit $once " '
 	FNR == NR { split($0, f, "\t"); ncase++; nm[ncase] = f[1]; sh[ncase] = f[2]; ex[ncase] = f[3]; next }
 	{ con[++ncon] = $0 }
 	/^@@KC boot / { rel = $3 }
@@ -329,7 +429,7 @@ for k in $kernels; do
 	/^@@KC done/ { done = 1 }
 	/^@@KC begin / { cur = $3; buf = ""; ce = 0; inside = 1; next }
 	/^@@KC\| / && inside { l = substr($0, 7); buf = buf "# " l "\n"
-		if (index(l, "debug: completed exit 2 ")) ce++
+		if (index(l, once)) ce++
 		next }
 	/^@@KC\| / { pbuf = pbuf "# " substr($0, 7) "\n"; next }
 	/^@@KC end / { rc = $4; inside = 0
@@ -338,14 +438,14 @@ for k in $kernels; do
 		out[cur] = buf; got[cur] = obs; next }
 	END {
 		up = prep == "ok" && rel != "" && modfail == "" && probe == 0 && probe != ""
-		if (prep != "ok") why = "not prepared (download or extraction failed)"
+		if (prep != "ok") why = "not prepared: " (prep == "" ? "?" : substr(prep, 7))
 		else if (brc == 124 || brc == 137) why = "timed out after " tmo " s"
 		else if (rel == "") why = "did not reach /init (qemu exit " brc ")"
 		else if (modfail != "") why = "could not load " modfail
 		else if (probe == "") why = "stopped before the KVM probe"
-		else if (probe != 0) why = "/dev/kvm cannot run a guest (legacy-vmm exit " probe ")"
+		else if (probe != 0) why = "/dev/kvm cannot run a guest (probe exit " probe ")"
 		n++
-		if (up) { printf "%s", dm; printf "ok %d - %s (%s): boots, kvm_amd loads, /dev/kvm runs a guest (%s s)\n", n, k, rel, bsec }
+		if (up) { printf "%s", dm; printf "ok %d - %s (%s): boots, %s (%s s)\n", n, k, rel, upmsg, bsec }
 		else {
 			print "# " k ": console tail:"
 			for (j = (ncon > 40 ? ncon - 39 : 1); j <= ncon; j++) print "#   " con[j]
@@ -369,12 +469,66 @@ for k in $kernels; do
 			printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k, rel, nm[c], sh[c], ex[c], o, v >> res
 		}
 		print n > nfile
-	}' "$work/cases" - || status=1
+	}' "$work/cases-$a" - || status=1
 	n=$(cat "$work/n")
 	note "$k: boot and tests $bsec s (qemu exit $brc)"
 done
 mv "$results.new" "$results"
 grep -q '	not ok$' "$results" && status=1
+
+# ------------------------------------------------------------ matrix
+# Kernel x scenario from the results, as a Markdown table (also in
+# $out/matrix.md). A cell is the library's verdict, then the control's:
+#   pass     every case with the library passed
+#   loss     the control (without the library) showed the loss natively
+#   ctl      x86 control: a read's loss must show, a write is information
+#   clean    the control showed no loss, as this kernel is expected to
+#   FAIL     a case failed (with the library, or a control that did not
+#            show what it must); not run: the kernel did not boot
+awk -F '\t' '
+NR == 1 { next }
+$3 == "boot" { bootfail[$1] = 1 }
+{
+	if (!($1 in kseen)) { kseen[$1] = 1; ks[++nk] = $1; rel[$1] = $2 }
+	if ($3 == "boot") next
+	if (!($3 in sseen)) { sseen[$3] = 1; ss[++ns] = $3 }
+	c = $1 SUBSEP $3
+	if ($4 == "without") {
+		if ($7 != "ok") ctl[c] = ($6 ~ /^not run/) ? "not run" : "FAIL"
+		else if ($5 ~ /bug$/) ctl[c] = "loss"
+		else if ($5 ~ /clean$/) ctl[c] = "clean"
+		else ctl[c] = "ctl"
+	} else {
+		if (!(c in lib)) lib[c] = "pass"
+		if ($7 != "ok") lib[c] = ($6 ~ /^not run/) ? "not run" : "FAIL"
+	}
+}
+END {
+	printf "| scenario |"
+	for (i = 1; i <= nk; i++) { h = rel[ks[i]] != "" ? rel[ks[i]] : ks[i]; printf " %s |", h }
+	printf "\n|---|"
+	for (i = 1; i <= nk; i++) printf "---|"
+	printf "\n"
+	for (j = 1; j <= ns; j++) {
+		printf "| %s |", ss[j]
+		for (i = 1; i <= nk; i++) {
+			c = ks[i] SUBSEP ss[j]
+			if (!(c in lib) && !(c in ctl)) v = "-"
+			else {
+				l = (c in lib) ? lib[c] : "-"
+				t = (c in ctl) ? ctl[c] : ""
+				v = (l == "not run" || t == "not run") ? "not run" : t == "" ? l : l " / " t
+			}
+			printf " %s |", v
+		}
+		printf "\n"
+	}
+}' "$results" > "$out/matrix.md"
+note "matrix (kernel x scenario; with the library / control without it):"
+sed 's/^/# /' "$out/matrix.md"
+note "legend: pass = every case with the library passed; loss = the control showed the loss natively;"
+note "ctl = x86 control (a read's loss must show, writes are information); clean = no loss natively, as"
+note "expected on this kernel; FAIL = a case failed; - = not a scenario of this architecture"
 note "results: $results"
 note "check-kernels: $nk kernels, total $(since "$t_all") s"
 exit $status
