@@ -160,6 +160,15 @@ int kc_same_file(int a, int b)
 	return r == 0 ? 1 : r > 0 || errno == EBADF ? 0 : -1;
 }
 
+int kc_vcpu_lost(const struct kc_vcpu *v, int fd, int err)
+{
+	int same = v->own_fd >= 0 ? kc_same_file(fd, v->own_fd) : -1;
+
+	/* Unknown (no kcmp, no private descriptor): only EBADF, which no
+	 * open fd answers, says for sure. */
+	return same < 0 ? err == EBADF : !same;
+}
+
 struct kc_vcpu *kc_vcpu_find_same(int fd)
 {
 	for (struct kc_vcpu *v = atomic_load(&all_slots); v; v = v->next) {

@@ -57,6 +57,10 @@ int kc_private_fd(int fd);
  * closed), -1 unknown (no kcmp here). */
 int kc_same_file(int a, int b);
 
+/* Whether fd, on which v's kernel answered err (EBADF or ENOTTY), no
+ * longer names v's vCPU: closed, or its number reused. */
+int kc_vcpu_lost(const struct kc_vcpu *v, int fd, int err);
+
 /* The live object of the vCPU that fd also refers to (kcmp), with a new
  * reference, or NULL. */
 struct kc_vcpu *kc_vcpu_find_same(int fd);
