@@ -201,6 +201,9 @@ __attribute__((noinline)) static int kvm_ioctl(int fd, unsigned int req, void *a
 		kc_vcpu_put(v);
 		errno = saved_errno;
 		return r;
+	case KC_FD_OWN: /* a number the VMM never opened */
+		errno = EBADF;
+		return -1;
 	default:
 		break;
 	}

@@ -169,8 +169,9 @@ void kc_track_copy(int from, int to)
 		return;
 	e = kc_fd_get(from);
 	if (kc_entry_kind(e) == KC_FD_CLOSING || kc_entry_kind(e) == KC_FD_VCPU_CLOSING ||
+	    kc_entry_kind(e) == KC_FD_OWN ||
 	    (kc_entry_kind(e) == KC_FD_VCPU && !kc_vcpu_get(kc_entry_ptr(e))))
-		e = 0; /* closed meanwhile */
+		e = 0; /* closed meanwhile (or never the VMM's) */
 	if (e)
 		install(to, e);
 	else
@@ -200,7 +201,7 @@ void kc_track_closing(int fd)
 	if (kc_entry_kind(e) == KC_FD_VCPU)
 		kc_fd_cas(fd, e, (e & ~KC_FD_KIND_MASK) | KC_FD_VCPU_CLOSING);
 	else if (e && kc_entry_kind(e) != KC_FD_CLOSING &&
-		 kc_entry_kind(e) != KC_FD_VCPU_CLOSING)
+		 kc_entry_kind(e) != KC_FD_VCPU_CLOSING && kc_entry_kind(e) != KC_FD_OWN)
 		kc_fd_cas(fd, e, KC_FD_CLOSING);
 }
 

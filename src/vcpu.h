@@ -53,6 +53,11 @@ struct kc_vcpu *kc_vcpu_new(int fd, int own, int id, int met_later);
 /* A close-on-exec copy of fd for the library itself, numbered high. */
 int kc_private_fd(int fd);
 
+/* The VMM is about to dup2/dup3 onto fd: if fd is a vCPU's private
+ * descriptor (KC_FD_OWN), give the vCPU another one first. Returns 1 if
+ * so: fd is then the library's to close should the VMM's call fail. */
+int kc_vcpu_move_own(int fd);
+
 /* Whether descriptors a and b name one open file: 1 yes, 0 no (or one is
  * closed), -1 unknown (no kcmp here). */
 int kc_same_file(int a, int b);
