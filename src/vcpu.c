@@ -309,6 +309,25 @@ void kc_vcpu_after_fork(void)
 		atomic_store(&v->state, KC_INHERITED);
 }
 
+int kc_owed_after_error(const struct kvm_run *run, int err)
+{
+	/* A kernel that flags natively says so on every return. */
+	if (kc_kernel()->native_flag)
+		return (run->flags & KVM_RUN_NEEDS_COMPLETION) != 0;
+	/* x86 kvm_arch_vcpu_ioctl_run runs complete_userspace_io before
+	 * vcpu_run; every error before it is EIO (kvm_vcpu_ioctl: vm_dead,
+	 * another mm), EINVAL (sync_regs, kvm_set_cr8, vcpu_pre_run) or
+	 * EINTR/EAGAIN, while EFAULT comes only from vcpu_run (vcpu_enter_guest
+	 * -> kvm_mmu_page_fault -> kvm_prepare_memory_fault_exit): nothing is
+	 * owed then. Other errors, and other architectures (arm64's
+	 * kvm_arch_vcpu_run_pid_change fails before kvm_handle_mmio_return
+	 * with errors its run loop returns too), stay owed: a needless
+	 * completion costs one KVM_RUN, a missed one loses the guest's I/O. */
+	if (err == EFAULT && strcmp(kc_rules()->arch, "x86") == 0)
+		return 0;
+	return 1;
+}
+
 int kc_vcpu_run(struct kc_vcpu *v, int fd, void *arg)
 {
 	struct kvm_run *run = v->run;
@@ -351,10 +370,9 @@ int kc_vcpu_run(struct kc_vcpu *v, int fd, void *arg)
 		/* The VMM's own kick: the completion ran first. */
 		if (was_pending)
 			kc_guard_after_eintr(run, atomic_load(&v->twice));
-	} else if (was_pending) {
+	} else if (was_pending && kc_owed_after_error(run, err)) {
 		/* ...unless KVM_RUN failed before reaching it (sync_regs
-		 * errors, EIO from another mm): then it is still owed. Flag
-		 * conservatively; a needless completion costs one KVM_RUN. */
+		 * errors, EIO from another mm): then it is still owed. */
 		atomic_store_explicit(&v->pending, 1, memory_order_relaxed);
 		run->flags |= KVM_RUN_NEEDS_COMPLETION;
 	}

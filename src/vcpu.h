@@ -94,6 +94,10 @@ int kc_vcpu_run(struct kc_vcpu *v, int fd, void *arg);
  * answer and is left alone. */
 int kc_update_flag(struct kvm_run *run, int *twice);
 
+/* KVM_RUN failed with err (not EINTR) at an exit that owed a completion:
+ * whether the kernel still owes it (per architecture and error). */
+int kc_owed_after_error(const struct kvm_run *run, int err);
+
 /* After an EINTR return that consumed a completion: on a kernel keyed on
  * exit_reason (twice), make the next KVM_RUN unable to complete again. */
 void kc_guard_after_eintr(struct kvm_run *run, int twice);
