@@ -3,7 +3,8 @@
 # - a -Werror build: make check, the real-kernel matrix (check-kernels), the
 #   cross-architecture builds under qemu-user (check-cross), a musl build
 #   (check-musl), a bounded fuzzing run, ThreadSanitizer and valgrind runs,
-#   make distcheck;
+#   the mutants (check-mutants: every recorded breakage must fail its
+#   tests), make distcheck;
 # - a second build: make check under AddressSanitizer and UBSan;
 # - the Debian package, built, installed, probed and removed.
 set -u
@@ -52,8 +53,9 @@ if build werror --enable-werror; then
 		[ -n "$line" ] || line="0 1"
 		total_pass=$((total_pass + ${line% *})) total_fail=$((total_fail + ${line#* }))
 	done
-	# fuzz (30 s), ThreadSanitizer build, valgrind memcheck: one result each
-	for t in "fuzz FUZZ_SECONDS=30" check-tsan check-valgrind; do
+	# fuzz (30 s), ThreadSanitizer build, valgrind memcheck, mutants: one
+	# result each
+	for t in "fuzz FUZZ_SECONDS=30" check-tsan check-valgrind check-mutants; do
 		echo "=== werror build: make $t"
 		if make -s $t >extra.log 2>&1; then
 			total_pass=$((total_pass + 1)); tail -n 3 extra.log
