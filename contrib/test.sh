@@ -5,7 +5,8 @@
 # - a -Werror build: make check, the real-kernel matrix (check-kernels), the
 #   cross-architecture builds under qemu-user (check-cross), a musl build
 #   (check-musl), a bounded fuzzing run, ThreadSanitizer and valgrind runs,
-#   make distcheck;
+#   the mutants (check-mutants: every recorded breakage must fail its
+#   tests), make distcheck;
 # - a second build: make check under AddressSanitizer and UBSan;
 # - the Debian package, built, installed, probed and removed.
 # Ends with "tests: N passed, N failed, N skipped" and, when anything failed,
@@ -109,6 +110,7 @@ if build werror --enable-werror; then
 	step "fuzz (30 s)" fuzz.log make -s fuzz FUZZ_SECONDS=30
 	step check-tsan tsan.log make -s check-tsan
 	step check-valgrind valgrind.log make -s check-valgrind
+	step check-mutants mutants.log make -s check-mutants
 	step distcheck distcheck.log make -s distcheck
 fi
 cd "$top"

@@ -228,7 +228,17 @@ int kc_complete(struct kc_vcpu *v, int fd, int why)
 		       reason, fd, kc_request_label(why), run->exit_reason);
 	} else {
 		/* Still owed as far as anyone can tell: keep the mark and the
-		 * flag, so the next state ioctl tries again. */
+		 * flag (x86 5.12+ zeroed flags on entry), so the next state
+		 * ioctl tries again; unless the error comes from after the
+		 * kernel ran it (x86 EFAULT): then nothing is owed. */
+		if (kc_owed_after_error(run, err)) {
+			if (!kc_kernel()->native_flag)
+				run->flags |= KVM_RUN_NEEDS_COMPLETION;
+		} else {
+			atomic_store(&v->pending, 0);
+			if (!kc_kernel()->native_flag)
+				run->flags &= (__u16)~KVM_RUN_NEEDS_COMPLETION;
+		}
 		KC_BUMP(v->stats.failures);
 		kc_log_once(KC_LOG_ERROR, "completing KVM_RUN of vCPU fd %d before %s failed (errno %d); the VMM's ioctl is performed anyway",
 			    fd, kc_request_label(why), err);

@@ -16,13 +16,29 @@
 #include "vcpu.h"
 
 
+/* The library's private descriptors are numbers the VMM never opened:
+ * what the VMM gets for them is what it would get natively. */
+static int not_open(void)
+{
+	errno = EBADF;
+	return -1;
+}
+
+static int is_own(int fd)
+{
+	return kc_entry_kind(kc_fd_get(fd)) == KC_FD_OWN;
+}
+
 KC_EXPORT int KC_ENTRY(close)(int fd);
 KC_EXPORT int KC_ENTRY(close)(int fd)
 {
+	uintptr_t e = kc_fd_get(fd);
 	int err, r;
 
-	if (__builtin_expect(!kc_fd_get(fd), 1))
+	if (__builtin_expect(!e, 1))
 		return ((kc_int_fn)kc_next(KC_NEXT_CLOSE))(fd);
+	if (kc_entry_kind(e) == KC_FD_OWN)
+		return not_open();
 	/* Marked first: once the kernel frees the number, another thread's
 	 * open may get it, and it must not be found as a KVM fd. */
 	err = errno;
@@ -127,12 +143,32 @@ static int copied(int from, int to)
 KC_EXPORT int KC_ENTRY(dup)(int fd);
 KC_EXPORT int KC_ENTRY(dup)(int fd)
 {
+	if (is_own(fd))
+		return not_open();
 	return copied(fd, ((kc_int_fn)kc_next(KC_NEXT_DUP))(fd));
+}
+
+/* dup2/dup3 onto one of the library's descriptors: natively fd2 is free
+ * and the call succeeds. The library's descriptor moves out of the way
+ * first; if the call fails all the same, fd2 is left free, as natively. */
+static int onto(int fd2, int r)
+{
+	int err = errno;
+
+	if (r < 0 && fd2 >= 0) {
+		((kc_int_fn)kc_next(KC_NEXT_CLOSE))(fd2);
+		errno = err;
+	}
+	return r;
 }
 
 KC_EXPORT int KC_ENTRY(dup2)(int fd, int fd2);
 KC_EXPORT int KC_ENTRY(dup2)(int fd, int fd2)
 {
+	if (is_own(fd))
+		return not_open();
+	if (is_own(fd2) && kc_vcpu_move_own(fd2))
+		return copied(fd, onto(fd2, ((kc_dup2_fn)kc_next(KC_NEXT_DUP2))(fd, fd2)));
 	return copied(fd, ((kc_dup2_fn)kc_next(KC_NEXT_DUP2))(fd, fd2));
 }
 
@@ -140,14 +176,21 @@ KC_EXPORT int KC_ENTRY(dup2)(int fd, int fd2)
 KC_EXPORT int KC_ENTRY(dup3)(int fd, int fd2, int flags);
 KC_EXPORT int KC_ENTRY(dup3)(int fd, int fd2, int flags)
 {
+	if (is_own(fd))
+		return not_open();
+	if (is_own(fd2) && fd != fd2 && kc_vcpu_move_own(fd2))
+		return copied(fd, onto(fd2, ((kc_dup3_fn)kc_next(KC_NEXT_DUP3))(fd, fd2, flags)));
 	return copied(fd, ((kc_dup3_fn)kc_next(KC_NEXT_DUP3))(fd, fd2, flags));
 }
 #endif
 
 static int do_fcntl(enum kc_next_id id, int fd, int cmd, void *arg)
 {
-	int r = ((kc_fcntl_fn)kc_next(id))(fd, cmd, arg);
+	int r;
 
+	if ((cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) && is_own(fd))
+		return not_open();
+	r = ((kc_fcntl_fn)kc_next(id))(fd, cmd, arg);
 	if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC)
 		return copied(fd, r);
 	return r;

@@ -16,6 +16,9 @@ enum kc_fd_kind {
 	KC_FD_CLOSING = 5, /* being closed: never identified meanwhile */
 	KC_FD_VCPU_CLOSING = 6, /* a vCPU being closed: still served (the
 				   kernel's fd is open until close returns) */
+	KC_FD_OWN = 7,     /* the library's private descriptor of the vCPU
+			      in the high bits: a number the VMM never
+			      opened, so its close/dup on it gets EBADF */
 };
 #define KC_FD_KIND_MASK ((uintptr_t)7)
 

@@ -189,13 +189,21 @@ __attribute__((noinline)) static int kvm_ioctl(int fd, unsigned int req, void *a
 		}
 		r = vcpu_ioctl(v, fd, req, arg, saved_errno, site);
 		saved_errno = errno;
-		kc_vcpu_put(v);
-		/* A vCPU answers KVM requests with neither: the number was
-		 * closed, or reused, by a path the library does not see. */
-		if (r < 0 && (saved_errno == EBADF || saved_errno == ENOTTY))
+		/* EBADF or ENOTTY may mean the number was closed, or reused, by
+		 * a path the library does not see; but a live vCPU answers
+		 * ENOTTY too, to requests its kernel lacks (x86.c
+		 * kvm_arch_vcpu_ioctl: KVM_MEMORY_ENCRYPT_OP without
+		 * vcpu_mem_enc_ioctl, KVM_SMI without CONFIG_KVM_SMM). Forget
+		 * the entry only if fd provably no longer names this vCPU. */
+		if (r < 0 && (saved_errno == EBADF || saved_errno == ENOTTY) &&
+		    kc_vcpu_lost(v, fd, saved_errno))
 			kc_track_stale(fd, e);
+		kc_vcpu_put(v);
 		errno = saved_errno;
 		return r;
+	case KC_FD_OWN: /* a number the VMM never opened */
+		errno = EBADF;
+		return -1;
 	default:
 		break;
 	}

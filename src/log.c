@@ -101,14 +101,13 @@ int kc_format(char *buf, int size, const char *fmt, va_list ap)
 /* -1: not opened yet. Opened with the settings, at the first KVM request
  * (normally the VMM's main thread), so vCPU threads open nothing. */
 static atomic_int log_fd = -1;
-static dev_t log_dev;
-static ino_t log_ino;
+static struct kc_own_file log_id;
 
 /* A number far from the VMM's own, so a VMM that sweeps and reuses low
  * fds is unlikely to hand ours to one of its files. */
 #define KC_LOG_FD_MIN 512
 
-static int open_file(const char *path)
+int kc_own_file_open(const char *path, struct kc_own_file *id)
 {
 	int fd, high;
 	struct stat st;
@@ -128,9 +127,17 @@ static int open_file(const char *path)
 		syscall(SYS_close, fd);
 		return -1;
 	}
-	log_dev = st.st_dev;
-	log_ino = st.st_ino;
+	id->dev = (unsigned long)st.st_dev;
+	id->ino = (unsigned long)st.st_ino;
 	return fd;
+}
+
+int kc_own_file_is(int fd, const struct kc_own_file *id)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && (unsigned long)st.st_dev == id->dev &&
+	       (unsigned long)st.st_ino == id->ino;
 }
 
 void kc_log_open(void)
@@ -140,7 +147,7 @@ void kc_log_open(void)
 
 	if (atomic_load(&log_fd) >= 0)
 		return;
-	if (path && (fd = open_file(path)) < 0) {
+	if (path && (fd = kc_own_file_open(path, &log_id)) < 0) {
 		static const char msg[] =
 			"libkvmcompl: cannot open KVMCOMPL_LOG_FILE (symlinks are refused); logging to stderr\n";
 		(void)!write(STDERR_FILENO, msg, sizeof msg - 1);
@@ -156,14 +163,12 @@ void kc_log_open(void)
 static int current_log_fd(void)
 {
 	int fd = atomic_load(&log_fd);
-	struct stat st;
 
 	if (fd < 0) {
 		kc_log_open();
 		fd = atomic_load(&log_fd);
 	}
-	if (fd != STDERR_FILENO &&
-	    (fstat(fd, &st) != 0 || st.st_dev != log_dev || st.st_ino != log_ino))
+	if (fd != STDERR_FILENO && !kc_own_file_is(fd, &log_id))
 		return STDERR_FILENO;
 	return fd;
 }

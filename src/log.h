@@ -21,6 +21,16 @@ int kc_snprintf(char *buf, int size, const char *fmt, ...)
 /* Open the log file named by the settings (once; stderr if none). */
 void kc_log_open(void);
 
+/* A file of the library's own (log, report): opened for appending, no
+ * symlink, close-on-exec, numbered far from the VMM's fds; remembered by
+ * identity, since the VMM may close the number and reuse it. */
+struct kc_own_file {
+	unsigned long dev, ino;
+};
+int kc_own_file_open(const char *path, struct kc_own_file *id);
+/* Whether fd is still that file (one fstat). */
+int kc_own_file_is(int fd, const struct kc_own_file *id);
+
 /* Format into buf (always NUL-terminated); returns the length written. */
 int kc_format(char *buf, int size, const char *fmt, __builtin_va_list ap);
 

@@ -38,6 +38,7 @@ struct site {
 
 static struct site sites[SITES];
 static int report_fd = -1;
+static struct kc_own_file report_id;
 
 /* Address ranges whose frames are not the VMM's: this library and the
  * sanitizer runtimes, which intercept ioctl() in an instrumented VMM. */
@@ -96,9 +97,9 @@ void kc_report_init(void)
 #endif
 	dl_iterate_phdr(collect_range, (void *)kc_report_init);
 	if (s->report_file) {
-		/* As the log file: append, close-on-exec, no symlink. */
-		report_fd = open(s->report_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
-				 O_NOFOLLOW | O_NOCTTY, 0600);
+		/* As the log file: append, close-on-exec, no symlink, a
+		 * high number, checked before each write. */
+		report_fd = kc_own_file_open(s->report_file, &report_id);
 		if (report_fd < 0)
 			kc_log(KC_LOG_ERROR, "cannot open KVMCOMPL_REPORT_FILE %s (errno %d; symlinks are refused): reports go to the log only",
 			       s->report_file, errno);
@@ -170,8 +171,13 @@ static void detail(const struct kvm_run *run, char *buf, int size)
 
 static void json(const char *line, int n)
 {
-	if (report_fd >= 0)
+	/* Unless the VMM closed the number and it now names its own file:
+	 * then the reports are in the log only. */
+	if (report_fd >= 0 && kc_own_file_is(report_fd, &report_id))
 		(void)!write(report_fd, line, (size_t)n);
+	else if (report_fd >= 0)
+		kc_log_once(KC_LOG_WARN, "KVMCOMPL_REPORT_FILE: descriptor %d no longer names the report file (closed by the VMM?): reports go to the log only",
+			    report_fd);
 }
 
 /* The frames that are the VMM's: those after this library's and the

@@ -34,10 +34,14 @@ static uintptr_t install(int fd, uintptr_t e)
 
 /* met_later: -1 when fd is being created by the VMM's call; otherwise fd
  * was met later, and met_later is a private descriptor of the same file
- * to keep (>= 0) or -2. */
-static uintptr_t track(int fd, enum kc_fd_kind kind, int id, int met_later)
+ * to keep (>= 0) or -2. *adopted (if given) says whether a new vCPU object
+ * took met_later as its own: from then on only that object closes it. */
+static uintptr_t track(int fd, enum kc_fd_kind kind, int id, int met_later, int *adopted)
 {
 	struct kc_vcpu *v;
+
+	if (adopted)
+		*adopted = 0;
 
 	/* The first KVM fd met tells what the running kernel offers. */
 	if (kind == KC_FD_SYSTEM || kind == KC_FD_VM)
@@ -49,8 +53,13 @@ static uintptr_t track(int fd, enum kc_fd_kind kind, int id, int met_later)
 	/* An fd met later may be a second descriptor of a vCPU already
 	 * known (received over a socket): share its object and its mark. */
 	v = met_later != -1 ? kc_vcpu_find_same(fd) : NULL;
-	if (!v)
+	if (!v) {
 		v = kc_vcpu_new(fd, met_later >= 0 ? met_later : -1, id, met_later != -1);
+		/* Decided now: once installed, a racing close may release v
+		 * (closing met_later) before the caller looks again. */
+		if (v && adopted && met_later >= 0)
+			*adopted = 1;
+	}
 	if (!v) /* logged; remembered, so that it is not tried on every call */
 		return install(fd, KC_FD_OTHER);
 	return install(fd, (uintptr_t)v | KC_FD_VCPU);
@@ -58,7 +67,7 @@ static uintptr_t track(int fd, enum kc_fd_kind kind, int id, int met_later)
 
 uintptr_t kc_track(int fd, enum kc_fd_kind kind, int id)
 {
-	return track(fd, kind, id, -1);
+	return track(fd, kind, id, -1, NULL);
 }
 
 enum kc_fd_kind kc_kind_from_link(const char *t)
@@ -97,7 +106,7 @@ static void fd_path(char path[32], int fd)
 uintptr_t kc_track_identify(int fd)
 {
 	char path[32], target[64] = "";
-	int saved_errno = errno, own;
+	int saved_errno = errno, own, adopted;
 	enum kc_fd_kind kind = KC_FD_UNKNOWN;
 	uintptr_t e;
 	ssize_t got;
@@ -136,15 +145,17 @@ uintptr_t kc_track_identify(int fd)
 	 * is closed, so it costs the readlink once. A vCPU keeps `own` as its
 	 * private descriptor; "anon_inode:kvm-vcpu:N": N is the vCPU id. */
 	e = track(fd, kind == KC_FD_UNKNOWN ? KC_FD_OTHER : kind,
-		  kind == KC_FD_VCPU ? atoi(target + 20) : -1, kind == KC_FD_VCPU ? own : -2);
+		  kind == KC_FD_VCPU ? atoi(target + 20) : -1, kind == KC_FD_VCPU ? own : -2, &adopted);
 	/* Closed or reused meanwhile: the entry describes another file. */
 	if (e && kc_same_file(fd, own) == 0 && kc_fd_cas(fd, e, 0)) {
 		kc_log(KC_LOG_DEBUG, "fd %d changed while it was identified: forgotten", fd);
 		drop(e);
 		e = 0;
 	}
-	/* Kept only as a new vCPU's private descriptor. */
-	if (kc_entry_kind(e) != KC_FD_VCPU || ((struct kc_vcpu *)kc_entry_ptr(e))->own_fd != own)
+	/* Kept only as a new vCPU's private descriptor; that object closes it
+	 * when released (perhaps already, above or by a racing close: e is
+	 * not looked into here). */
+	if (!adopted)
 		((kc_int_fn)kc_next(KC_NEXT_CLOSE))(own);
 	errno = saved_errno;
 	return e;
@@ -158,8 +169,9 @@ void kc_track_copy(int from, int to)
 		return;
 	e = kc_fd_get(from);
 	if (kc_entry_kind(e) == KC_FD_CLOSING || kc_entry_kind(e) == KC_FD_VCPU_CLOSING ||
+	    kc_entry_kind(e) == KC_FD_OWN ||
 	    (kc_entry_kind(e) == KC_FD_VCPU && !kc_vcpu_get(kc_entry_ptr(e))))
-		e = 0; /* closed meanwhile */
+		e = 0; /* closed meanwhile (or never the VMM's) */
 	if (e)
 		install(to, e);
 	else
@@ -189,7 +201,7 @@ void kc_track_closing(int fd)
 	if (kc_entry_kind(e) == KC_FD_VCPU)
 		kc_fd_cas(fd, e, (e & ~KC_FD_KIND_MASK) | KC_FD_VCPU_CLOSING);
 	else if (e && kc_entry_kind(e) != KC_FD_CLOSING &&
-		 kc_entry_kind(e) != KC_FD_VCPU_CLOSING)
+		 kc_entry_kind(e) != KC_FD_VCPU_CLOSING && kc_entry_kind(e) != KC_FD_OWN)
 		kc_fd_cas(fd, e, KC_FD_CLOSING);
 }
 

@@ -11,6 +11,7 @@
 #include <linux/kcmp.h>
 
 #include "compat.h"
+#include "fdtable.h"
 #include "log.h"
 #include "next.h"
 #include "kernel.h"
@@ -88,6 +89,18 @@ int kc_private_fd(int fd)
 	return own >= 0 ? own : ((kc_fcntl_fn)kc_next(KC_NEXT_FCNTL))(fd, F_DUPFD_CLOEXEC, 0);
 }
 
+/* Mark v->own_fd in the fd table (out of memory for the table: merely
+ * unprotected). An entry left there by a vCPU fd the VMM closed behind
+ * the library's back is released. */
+static void protect_own(struct kc_vcpu *v)
+{
+	uintptr_t old = kc_fd_swap(v->own_fd, (uintptr_t)v | KC_FD_OWN);
+
+	if (old != KC_FD_SET_FAILED &&
+	    (kc_entry_kind(old) == KC_FD_VCPU || kc_entry_kind(old) == KC_FD_VCPU_CLOSING))
+		kc_vcpu_put(kc_entry_ptr(old));
+}
+
 struct kc_vcpu *kc_vcpu_new(int fd, int own, int id, int met_later)
 {
 	size_t size = run_mapping_size();
@@ -112,6 +125,8 @@ struct kc_vcpu *kc_vcpu_new(int fd, int own, int id, int met_later)
 	if (v->own_fd < 0)
 		kc_log_once(KC_LOG_WARN, "cannot duplicate vCPU fd %d (errno %d): completions use the VMM's fd number",
 			    fd, errno);
+	else
+		protect_own(v);
 	v->id = id;
 	v->fd = fd;
 	memset(&v->stats, 0, sizeof v->stats);
@@ -145,8 +160,11 @@ void kc_vcpu_put(struct kc_vcpu *v)
 	kc_stats_report(&v->stats, v->id, v->fd);
 	munmap(v->run, v->run_size);
 	v->run = NULL;
-	if (v->own_fd >= 0)
+	if (v->own_fd >= 0) {
+		/* Unmarked before the number is freed for reuse. */
+		kc_fd_cas(v->own_fd, (uintptr_t)v | KC_FD_OWN, 0);
 		((kc_int_fn)kc_next(KC_NEXT_CLOSE))(v->own_fd);
+	}
 	v->own_fd = -1;
 	atomic_store_explicit(&v->free, 1, memory_order_release);
 }
@@ -158,6 +176,40 @@ int kc_same_file(int a, int b)
 	long r = syscall(SYS_kcmp, pid, pid, KCMP_FILE, a, b);
 
 	return r == 0 ? 1 : r > 0 || errno == EBADF ? 0 : -1;
+}
+
+int kc_vcpu_move_own(int fd)
+{
+	uintptr_t e = kc_fd_get(fd);
+	struct kc_vcpu *v = kc_entry_ptr(e);
+	int moved, saved_errno = errno;
+
+	if (kc_entry_kind(e) != KC_FD_OWN || !kc_vcpu_get(v))
+		return 0;
+	moved = kc_private_fd(fd);
+	if (moved >= 0) {
+		__atomic_store_n(&v->own_fd, moved, __ATOMIC_RELEASE);
+		protect_own(v);
+	} else {
+		kc_log_once(KC_LOG_WARN, "cannot move the private descriptor %d of vCPU fd %d (errno %d) out of the way of the VMM's dup2/dup3: completions use the VMM's fd number",
+			    fd, v->fd, errno);
+		/* A completion racing this reads either number; both still
+		 * name the vCPU until the VMM's call returns. */
+		__atomic_store_n(&v->own_fd, -1, __ATOMIC_RELEASE);
+	}
+	kc_fd_cas(fd, e, 0);
+	kc_vcpu_put(v);
+	errno = saved_errno;
+	return 1;
+}
+
+int kc_vcpu_lost(const struct kc_vcpu *v, int fd, int err)
+{
+	int same = v->own_fd >= 0 ? kc_same_file(fd, v->own_fd) : -1;
+
+	/* Unknown (no kcmp, no private descriptor): only EBADF, which no
+	 * open fd answers, says for sure. */
+	return same < 0 ? err == EBADF : !same;
 }
 
 struct kc_vcpu *kc_vcpu_find_same(int fd)
@@ -257,6 +309,25 @@ void kc_vcpu_after_fork(void)
 		atomic_store(&v->state, KC_INHERITED);
 }
 
+int kc_owed_after_error(const struct kvm_run *run, int err)
+{
+	/* A kernel that flags natively says so on every return. */
+	if (kc_kernel()->native_flag)
+		return (run->flags & KVM_RUN_NEEDS_COMPLETION) != 0;
+	/* x86 kvm_arch_vcpu_ioctl_run runs complete_userspace_io before
+	 * vcpu_run; every error before it is EIO (kvm_vcpu_ioctl: vm_dead,
+	 * another mm), EINVAL (sync_regs, kvm_set_cr8, vcpu_pre_run) or
+	 * EINTR/EAGAIN, while EFAULT comes only from vcpu_run (vcpu_enter_guest
+	 * -> kvm_mmu_page_fault -> kvm_prepare_memory_fault_exit): nothing is
+	 * owed then. Other errors, and other architectures (arm64's
+	 * kvm_arch_vcpu_run_pid_change fails before kvm_handle_mmio_return
+	 * with errors its run loop returns too), stay owed: a needless
+	 * completion costs one KVM_RUN, a missed one loses the guest's I/O. */
+	if (err == EFAULT && strcmp(kc_rules()->arch, "x86") == 0)
+		return 0;
+	return 1;
+}
+
 int kc_vcpu_run(struct kc_vcpu *v, int fd, void *arg)
 {
 	struct kvm_run *run = v->run;
@@ -299,10 +370,9 @@ int kc_vcpu_run(struct kc_vcpu *v, int fd, void *arg)
 		/* The VMM's own kick: the completion ran first. */
 		if (was_pending)
 			kc_guard_after_eintr(run, atomic_load(&v->twice));
-	} else if (was_pending) {
+	} else if (was_pending && kc_owed_after_error(run, err)) {
 		/* ...unless KVM_RUN failed before reaching it (sync_regs
-		 * errors, EIO from another mm): then it is still owed. Flag
-		 * conservatively; a needless completion costs one KVM_RUN. */
+		 * errors, EIO from another mm): then it is still owed. */
 		atomic_store_explicit(&v->pending, 1, memory_order_relaxed);
 		run->flags |= KVM_RUN_NEEDS_COMPLETION;
 	}

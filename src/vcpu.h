@@ -53,9 +53,18 @@ struct kc_vcpu *kc_vcpu_new(int fd, int own, int id, int met_later);
 /* A close-on-exec copy of fd for the library itself, numbered high. */
 int kc_private_fd(int fd);
 
+/* The VMM is about to dup2/dup3 onto fd: if fd is a vCPU's private
+ * descriptor (KC_FD_OWN), give the vCPU another one first. Returns 1 if
+ * so: fd is then the library's to close should the VMM's call fail. */
+int kc_vcpu_move_own(int fd);
+
 /* Whether descriptors a and b name one open file: 1 yes, 0 no (or one is
  * closed), -1 unknown (no kcmp here). */
 int kc_same_file(int a, int b);
+
+/* Whether fd, on which v's kernel answered err (EBADF or ENOTTY), no
+ * longer names v's vCPU: closed, or its number reused. */
+int kc_vcpu_lost(const struct kc_vcpu *v, int fd, int err);
 
 /* The live object of the vCPU that fd also refers to (kcmp), with a new
  * reference, or NULL. */
@@ -84,6 +93,10 @@ int kc_vcpu_run(struct kc_vcpu *v, int fd, void *arg);
  * after an EINTR. With a kernel that sets the flag itself, its flag is the
  * answer and is left alone. */
 int kc_update_flag(struct kvm_run *run, int *twice);
+
+/* KVM_RUN failed with err (not EINTR) at an exit that owed a completion:
+ * whether the kernel still owes it (per architecture and error). */
+int kc_owed_after_error(const struct kvm_run *run, int err);
 
 /* After an EINTR return that consumed a completion: on a kernel keyed on
  * exit_reason (twice), make the next KVM_RUN unable to complete again. */

@@ -112,6 +112,8 @@ struct kd_iocsr_io { uint64_t phys_addr; uint8_t data[8]; uint32_t len; uint8_t 
 #define KD_IOCSR(run) ((struct kd_iocsr_io *)(void *)&(run)->mmio)
 
 #define KD_CAP_NEEDS_COMPLETION 239
+/* include/uapi/linux/kvm.h, 6.8+ ("KVM: Introduce KVM_EXIT_MEMORY_FAULT") */
+#define KD_EXIT_MEMORY_FAULT 39
 #define KD_FLAG_NEEDS_COMPLETION (1u << 15)
 
 /* ---- ONE_REG ids (test-only numbering, real architecture prefixes) ----

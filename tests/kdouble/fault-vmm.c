@@ -132,6 +132,8 @@ int main(int argc, char **argv)
 		       (r.rax & 0xff) == 0x42 && r.rip == 0x1004 ? "completed" :
 		       (r.rax & 0xff) == 0x11 && r.rip == 0x1002 ? "pending" : "INCONSISTENT");
 	}
+	printf("after the state read: bit 15 %s, exit_reason %u\n", (run->flags & (1u << 15)) ? "set" : "clear",
+	       run->exit_reason);
 	/* a second state read: a completion that failed is tried again */
 	if (kioctl(vcpu, KVM_GET_SREGS, &sr) < 0)
 		printf("state read 2: errno %d (%s)\n", errno, strerror(errno));

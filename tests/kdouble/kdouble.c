@@ -34,6 +34,16 @@
  *       MCL_FUTURE process; kvm_vcpu_mmap itself only rejects VM_EXEC
  *       ... -EINVAL).
  *
+ * Test hooks (for VMMs, through dlsym; tests/regress.test):
+ *   kdouble_pause_at("complete"|"readlink") makes the next completion run by
+ *   a KVM_RUN (after complete_userspace_io or its arch equivalent ran, still
+ *   inside the ioctl), or the next readlink of a /proc/self/fd link, stop
+ *   until kdouble_resume(); kdouble_wait_paused(ms) waits for that stop, so a
+ *   second thread of the VMM acts at a known moment (a kick landing inside
+ *   a completion; a close racing the library's identification of an fd).
+ *   kdouble_bad_closes() counts close() calls on descriptors that were not
+ *   open (EBADF): a descriptor closed twice.
+ *
  * fds: /dev/kvm, VM and vCPU fds are memfds.  Objects are keyed on the
  * memfd's inode, not on the fd number, as the kernel keys on the file: so
  * dup/dup2/dup3/fcntl(F_DUPFD*), close, fd reuse and fds passed around need
@@ -54,6 +64,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <time.h>
 #include <unistd.h>
 
 #define EXPORT __attribute__((visibility("default")))
@@ -153,6 +164,69 @@ static struct kd_fault *fault_hit(int what)
 	return NULL;
 }
 
+/* ---- test hooks: pausing at a point, and counting bad closes ---- */
+static pthread_mutex_t pause_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t pause_cond = PTHREAD_COND_INITIALIZER;
+static char pause_point[16];
+static int paused, resumed;
+
+EXPORT void kdouble_pause_at(const char *point);
+EXPORT void kdouble_pause_at(const char *point)
+{
+	pthread_mutex_lock(&pause_lock);
+	snprintf(pause_point, sizeof(pause_point), "%s", point ? point : "");
+	paused = resumed = 0;
+	pthread_mutex_unlock(&pause_lock);
+}
+
+/* At a point: stop here if armed for it (once). */
+static void pause_here(const char *point)
+{
+	pthread_mutex_lock(&pause_lock);
+	if (strcmp(pause_point, point) == 0) {
+		pause_point[0] = 0;
+		paused = 1;
+		fprintf(stderr, "kdouble[%s]: paused at %s\n", kd_p->name, point);
+		pthread_cond_broadcast(&pause_cond);
+		while (!resumed)
+			pthread_cond_wait(&pause_cond, &pause_lock);
+	}
+	pthread_mutex_unlock(&pause_lock);
+}
+
+/* 1 once the double has stopped at the armed point, 0 after ms ms. */
+EXPORT int kdouble_wait_paused(int ms);
+EXPORT int kdouble_wait_paused(int ms)
+{
+	struct timespec t;
+	int r = 0;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	t.tv_sec += ms / 1000;
+	t.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (t.tv_nsec >= 1000000000L) { t.tv_sec++; t.tv_nsec -= 1000000000L; }
+	pthread_mutex_lock(&pause_lock);
+	while (!paused && r == 0)
+		r = pthread_cond_timedwait(&pause_cond, &pause_lock, &t);
+	r = paused;
+	pthread_mutex_unlock(&pause_lock);
+	return r;
+}
+
+EXPORT void kdouble_resume(void);
+EXPORT void kdouble_resume(void)
+{
+	pthread_mutex_lock(&pause_lock);
+	resumed = 1;
+	pause_point[0] = 0;
+	pthread_cond_broadcast(&pause_cond);
+	pthread_mutex_unlock(&pause_lock);
+}
+
+static unsigned bad_closes;
+EXPORT unsigned kdouble_bad_closes(void);
+EXPORT unsigned kdouble_bad_closes(void) { return __atomic_load_n(&bad_closes, __ATOMIC_SEQ_CST); }
+
 /* ---- the next definitions ---- */
 static int (*real_open)(const char *, int, ...);
 static int (*real_openat)(int, const char *, int, ...);
@@ -161,6 +235,7 @@ static ssize_t (*real_readlink)(const char *, char *, size_t);
 static ssize_t (*real_readlinkat)(int, const char *, char *, size_t);
 static int (*real_uname)(struct utsname *);
 static void *(*real_mmap)(void *, size_t, int, int, int, off_t);
+static int (*real_close)(int);
 static __thread int in_double; /* the double's own mmap of a vCPU */
 
 static void resolve(void)
@@ -174,6 +249,7 @@ static void resolve(void)
 	real_readlinkat = (ssize_t (*)(int, const char *, char *, size_t))dlsym(RTLD_NEXT, "readlinkat");
 	real_uname = (int (*)(struct utsname *))dlsym(RTLD_NEXT, "uname");
 	real_mmap = (void *(*)(void *, size_t, int, int, int, off_t))dlsym(RTLD_NEXT, "mmap");
+	real_close = (int (*)(int))dlsym(RTLD_NEXT, "close");
 	done = 1;
 }
 
@@ -303,6 +379,8 @@ static ssize_t fd_link(const char *path, char *buf, size_t size)
 	fd = strtol(p + 3, &end, 10);
 	if (end == p + 3 || *end) return -2;
 	k = lookup((int)fd, &o);
+	if (k != K_NONE)
+		pause_here("readlink");
 	if (k == K_SYSTEM) snprintf(name, sizeof(name), "/dev/kvm");
 	else if (k == K_VM) snprintf(name, sizeof(name), "anon_inode:kvm-vm");
 	else if (k == K_VCPU) snprintf(name, sizeof(name), "anon_inode:kvm-vcpu:%d", ((struct kd_vcpu *)o)->vcpu_id);
@@ -630,12 +708,23 @@ static int vcpu_run(struct kd_vcpu *v)
 		if (f) {
 			if (f->err == EIO) v->vm->dead = 1;
 			if (f->after && (r = ops->complete(v)) != 1) goto out;
+			/* x86 6.8+: vcpu_enter_guest -> kvm_mmu_page_fault ->
+			 * kvm_prepare_memory_fault_exit fills in the exit
+			 * before -EFAULT */
+			if (f->after && f->err == EFAULT && kd_p->arch == KD_X86 &&
+			    kd_p->ver >= KD_VER(6, 8))
+				run->exit_reason = KD_EXIT_MEMORY_FAULT;
 			errno = f->err;
 			r = -1;
 			goto out;
 		}
 	}
-	r = ops->complete(v);
+	{
+		int owed = ops->pending(v);
+		r = ops->complete(v);
+		if (owed)
+			pause_here("complete");
+	}
 	if (r != 1)
 		goto out;
 	/* 4.11+ (460df4c1fc7c "KVM: race-free exit from KVM_RUN without
@@ -764,6 +853,22 @@ EXPORT int ioctl(int fd, unsigned long request, ...)
 	}
 	errno = ENOTTY;
 	return -1;
+}
+
+/* Only to count closes of descriptors that are not open. */
+EXPORT int close(int fd)
+{
+	int r, e;
+
+	resolve();
+	r = real_close(fd);
+	e = errno;
+	if (r < 0 && e == EBADF) {
+		__atomic_add_fetch(&bad_closes, 1, __ATOMIC_SEQ_CST);
+		if (kd_p) fprintf(stderr, "kdouble[%s]: close(%d): EBADF (not open)\n", kd_p->name, fd);
+	}
+	errno = e;
+	return r;
 }
 
 /* Only to inject mmap faults: every other call goes straight on. */

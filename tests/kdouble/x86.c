@@ -528,6 +528,17 @@ static int vcpu_ioctl(struct kd_vcpu *v, unsigned int req, void *arg)
 	case KVM_SET_DEBUGREGS: COPY_IN(dbg);
 	case KVM_SET_CPUID2:
 		return 0;
+	case KVM_MEMORY_ENCRYPT_OP:
+		/* x86.c kvm_arch_vcpu_ioctl: "r = -ENOTTY; if
+		 * (!kvm_x86_ops.vcpu_mem_enc_ioctl) goto out" since the TDX
+		 * series (6.16); SVM has no vcpu_mem_enc_ioctl. Before it the
+		 * request fell to "default: r = -EINVAL". A live vCPU answering
+		 * ENOTTY (issue 13). */
+		if (VER >= KD_VER(6, 16)) {
+			errno = ENOTTY;
+			return -1;
+		}
+		break;
 	case KVM_GET_MSRS:
 	case KVM_SET_MSRS: {
 		/* msr_io: returns how many were processed, stops at the first

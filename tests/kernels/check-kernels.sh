@@ -41,6 +41,7 @@ jobs=${KVMCOMPL_KERNEL_JOBS:-$(nproc 2>/dev/null || echo 1)}
 out=$bld/tests/kernels
 results=$out/results.tsv
 vmm=$bld/tests/vmm/legacy-vmm
+rvmm=$bld/tests/kdouble/regress-vmm
 PATH=$PATH:/usr/sbin:/sbin
 
 # ------------------------------------------------------------ expectations
@@ -105,6 +106,16 @@ gen_cases() {
 		printf '%s\twith KVMCOMPL_LOG=debug\tonce\tenv KVMCOMPL_LOG=debug LD_PRELOAD="$P" $V race %s fixed\n' \
 			"race-one-completion/$mode" $mode
 	done
+	# tests/regress.test's scenarios that need no hook of the kernel double
+	# ($R: regress-vmm); natively they must observe the same.
+	for s in enotty held-save "dup dup" "dup dup2" "dup dup3" "dup fcntl" dup2-over \
+		 "private close" "private dup2" "private dup3"; do
+		printf 'regress %s\twith\tfixed\tenv LD_PRELOAD="$P" $R %s\n' "$s" "$s"
+		printf 'regress %s\twithout\tnative\t$R %s native\n' "$s" "$s"
+	done
+	printf 'regress enotty-thread\twith KVMCOMPL_COMPLETE=other-thread\tfixed\tenv KVMCOMPL_COMPLETE=other-thread LD_PRELOAD="$P" $R enotty-thread\n'
+	printf 'regress enotty-thread\twithout\tnative\t$R enotty-thread native\n'
+	printf 'regress report\twith KVMCOMPL_MODE=report\tfixed\tenv KVMCOMPL_MODE=report KVMCOMPL_REPORT_FILE=/tmp/r.json LD_PRELOAD="$P" $R report /tmp/mine\n'
 }
 
 # KVMCOMPL_KERNEL_CASES=FILE replaces the case list (same format), e.g. for
@@ -191,6 +202,7 @@ for t in busybox cpio gzip dpkg-deb apt-get modinfo timeout; do
 	command -v $t >/dev/null 2>&1 || die_prep "$t not found: run sh contrib/setup-kernels.sh"
 done
 [ -x "$vmm" ] || die_prep "$vmm not built: run make first"
+[ -x "$rvmm" ] || die_prep "$rvmm not built: run make check first"
 [ -f "$lib" ] || die_prep "$lib not built: run make first"
 grep -q control-clean "$vmm" || die_prep "$vmm has no control-clean expectation: rebuild it (make)"
 
@@ -204,9 +216,10 @@ file "$busybox" 2>/dev/null | grep -q 'dynamically linked' &&
 	die_prep "$busybox is not static: install busybox-static"
 cp "$busybox" "$root/bin/busybox"
 cp "$vmm" "$root/bin/legacy-vmm"
+cp "$rvmm" "$root/bin/regress-vmm"
 cp "$lib" "$root/lib/libkvmcompl.so"
 preload=/lib/libkvmcompl.so
-bins="$vmm $lib"
+bins="$vmm $rvmm $lib"
 for p in ${KC_PRELOAD_FIRST:-}; do
 	cp -L "$p" "$root/lib/" && preload="/lib/$(basename "$p") $preload" && bins="$bins $p"
 done
@@ -236,6 +249,7 @@ dmesg | grep -i -e kvm -e svm -e nested | sed 's/^/@@KC dmesg /'
 [ -c /dev/kvm ] || mknod /dev/kvm c 10 232
 P="$preload"
 V=/bin/legacy-vmm
+R=/bin/regress-vmm
 cd /tmp
 probe=\$(\$V cap real control 2>&1); rc=\$?
 printf '%s\n' "\$probe" | sed 's/^/@@KC| /'
