@@ -11,6 +11,12 @@
 # stdout (one line per kernel boot and per kernel x scenario x shim), the
 # results file tests/kernels/results.tsv in the build tree.
 #
+# A kernel marked "+qemu" in the list also runs real QEMU -accel kvm (nested
+# in the guest) on QEMU's default SeaBIOS and on the VMware-backdoor image
+# (tests/qemu/run-firmware.sh, as tests/qemu.test does where /dev/kvm
+# exists): QEMU, the libraries ldd names, bios-256k.bin and kvmvapic.bin go
+# into that kernel's initramfs only.
+#
 # Environment: KC_BUILDDIR, KC_SRCDIR, KC_LIB, KC_PRELOAD_FIRST (as set by
 # the Makefile), and
 #   KVMCOMPL_KERNEL_CACHE  downloaded packages and extracted kernels
@@ -18,6 +24,8 @@
 #   KVMCOMPL_KERNELS       kernel list file (default: tests/kernels/kernels.list)
 #   KVMCOMPL_BOOT_TIMEOUT  seconds one boot may take, tests included (default 300)
 #   KVMCOMPL_KERNEL_JOBS   kernels booted at once (default: the number of CPUs)
+#   KVMCOMPL_CASES         run only the cases whose name matches this extended
+#                          regular expression (default: all), e.g. '^qemu-'
 # Exit: 0 all ok (or skipped: no qemu-system-x86), 1 something failed.
 set -u
 
@@ -31,6 +39,8 @@ jobs=${KVMCOMPL_KERNEL_JOBS:-$(nproc 2>/dev/null || echo 1)}
 out=$bld/tests/kernels
 results=$out/results.tsv
 vmm=$bld/tests/vmm/legacy-vmm
+helper=$bld/tests/qemu/qemu-helper
+cases_re=${KVMCOMPL_CASES:-}
 PATH=$PATH:/usr/sbin:/sbin
 
 # ------------------------------------------------------------ expectations
@@ -72,8 +82,13 @@ control_expect() { # SCENARIO/MODE -> the control's legacy-vmm expectation
 # The cases, one a line: NAME<TAB>SHIM<TAB>EXPECT<TAB>COMMAND (run by the
 # guest's /init with busybox sh; $P is the preload list, $V the VMM).
 # EXPECT is the legacy VMM's expectation argument (the VMM checks it), or
-# "once": fixed, and exactly one "debug: completed exit 2" in the log.
+# "once": fixed, and exactly one "debug: completed exit 2" in the log, or
+# "qemu": tests/qemu/run-firmware.sh checks (guest output, no report).
+# gen_cases [qemu]: with "qemu", the QEMU cases too.
 gen_cases() {
+	all_cases "$@" | awk -F '\t' -v re="$cases_re" 're == "" || $1 ~ re'
+}
+all_cases() {
 	for mode in real long; do
 		for s in in mmio_read rdmsr out mmio_write insb getset_in getset_mmio \
 			 split_read split_write flags cap vmm_immediate_exit inherited \
@@ -95,6 +110,19 @@ gen_cases() {
 		printf '%s\twith KVMCOMPL_LOG=debug\tonce\tenv KVMCOMPL_LOG=debug LD_PRELOAD="$P" $V race %s fixed\n' \
 			"race-one-completion/$mode" $mode
 	done
+	[ "${1:-}" = qemu ] || return 0
+	# QEMU 7.2 (-accel kvm inside the guest kernel) on its default SeaBIOS
+	# and on tests/qemu/vmport.S: natively first (the others compare their
+	# guest output with it), then with the library in each mode.
+	for img in seabios vmport; do
+		for m in native default report strict; do
+			case $m in
+			native) sh=without ;; default) sh=with ;; *) sh="with KVMCOMPL_MODE=$m" ;;
+			esac
+			printf 'qemu-%s\t%s\tqemu\tKC_PRELOAD="$P" sh /qemu/run-firmware.sh %s %s /tmp/fw\n' \
+				$img "$sh" $img $m
+		done
+	done
 }
 
 # ------------------------------------------------------------ helpers
@@ -110,21 +138,28 @@ resolve() { # oldest|newest SERIES
 	apt-cache search --names-only "^linux-image-$series(\.0-[0-9]+|\.[0-9]+\+deb[0-9]+)-amd64\$" 2>/dev/null |
 		awk '{ print $1 }' | sort -V | if [ "$1" = oldest ]; then head -n 1; else tail -n 1; fi
 }
-kernels=$(sed -e 's/#.*//' "$list" | while read -r a b; do
+# A trailing "+qemu" marks the kernels that also run the QEMU cases.
+klist=$(sed -e 's/#.*//' "$list" | while read -r a b c; do
 	case $a in
 	'') ;;
-	oldest|newest) k=$(resolve "$a" "$b"); echo "${k:-unresolved:$a-$b}" ;;
-	*) echo "$a" ;;
+	oldest|newest) k=$(resolve "$a" "$b"); echo "${k:-unresolved:$a-$b} $c" ;;
+	*) echo "$a $b" ;;
 	esac
 done)
+kernels=$(echo "$klist" | awk 'NF { print $1 }')
 nk=$(echo "$kernels" | grep -c .)
-ncases=$(gen_cases | grep -c .)
+flags() { echo "$klist" | awk -v k="$1" '$1 == k { print $2; exit }'; }
+cases_of() { # PKG: the kernel's cases
+	case $(flags "$1") in *+qemu*) gen_cases qemu ;; *) gen_cases ;; esac
+}
+ntap=0
+for k in $kernels; do ntap=$((ntap + 1 + $(cases_of "$k" | grep -c .))); done
 
 if ! command -v qemu-system-x86_64 >/dev/null 2>&1; then
 	echo "1..0 # SKIP qemu-system-x86_64 not found: install qemu-system-x86 (sh contrib/setup-kernels.sh)"
 	exit 0
 fi
-echo "1..$((nk * (ncases + 1)))"
+echo "1..$ntap"
 t_all=$(now)
 mkdir -p "$out" "$cache" || exit 1
 work=$(mktemp -d "$out/work.XXXXXX") || exit 1
@@ -139,6 +174,7 @@ done
 [ -x "$vmm" ] || die_prep "$vmm not built: run make first"
 [ -f "$lib" ] || die_prep "$lib not built: run make first"
 grep -q control-clean "$vmm" || die_prep "$vmm has no control-clean expectation: rebuild it (make)"
+case $klist in *+qemu*) [ -x "$helper" ] || die_prep "$helper not built: run make first" ;; esac
 
 # ------------------------------------------------------------ common initramfs
 t0=$(now)
@@ -160,13 +196,14 @@ done
 for f in $(ldd $bins 2>/dev/null | awk '/=> \// { print $3 } /^[[:space:]]*\/[^ ]*ld-linux/ { print $1 }' | sort -u); do
 	mkdir -p "$root$(dirname "$f")" && cp -L "$f" "$root$f" || die_prep "cannot copy $f"
 done
-gen_cases > "$root/cases"
 cat > "$root/init" <<EOF
 #!/bin/busybox sh
 /bin/busybox mount -t devtmpfs dev /dev
 exec </dev/console >/dev/console 2>&1
 /bin/busybox --install -s /bin
-export PATH=/bin
+export PATH=/bin:/usr/bin
+# for tests/qemu/run-firmware.sh (the QEMU payload)
+export KC_QEMU_L=/qemu KC_VMPORT_IMAGE=/qemu/vmport.bin KC_QEMU_TIMEOUT=120
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 dmesg -n 1
@@ -202,6 +239,32 @@ chmod +x "$root/init"
 (cd "$root" && find . | cpio -o -H newc -R 0:0 --quiet | gzip -1) > "$work/common.cpio.gz" ||
 	die_prep "cannot build the initramfs"
 note "common initramfs: $(du -k "$work/common.cpio.gz" | cut -f1) KiB in $(since "$t0") s"
+
+# The QEMU payload, for the kernels marked +qemu: QEMU at its own path with
+# the libraries ldd names, the firmware files in /qemu (QEMU's -L), the
+# VMware-backdoor image and the case script.
+qemu_payload() {
+	t0=$(now)
+	q=$work/qroot
+	qbin=$(command -v qemu-system-x86_64)
+	mkdir -p "$q/qemu" "$q$(dirname "$qbin")" || return 1
+	cp -L "$qbin" "$q$qbin" || return 1
+	for f in $(ldd "$qbin" | awk '/=> \// { print $3 } /^[[:space:]]*\/[^ ]*ld-linux/ { print $1 }' | sort -u); do
+		mkdir -p "$q$(dirname "$f")" && cp -L "$f" "$q$f" || return 1
+	done
+	# QEMU finds them through -L (qemu_find_file): pc_system_firmware_init
+	# loads bios-256k.bin, vapic_realize adds kvmvapic.bin under KVM.
+	for f in bios-256k.bin kvmvapic.bin; do
+		p=$("$qbin" -L help 2>/dev/null | while read -r d; do [ -e "$d/$f" ] && { echo "$d/$f"; break; }; done)
+		[ -n "$p" ] || p=/usr/share/qemu/$f
+		cp -L "$p" "$q/qemu/$f" || return 1
+	done
+	"$helper" vmport "$q/qemu/vmport.bin" || return 1
+	cp "$src/tests/qemu/run-firmware.sh" "$q/qemu/" || return 1
+	(cd "$q" && find . | cpio -o -H newc -R 0:0 --quiet | gzip -1) > "$work/qemu.cpio.gz" || return 1
+	note "QEMU payload: $(du -k "$work/qemu.cpio.gz" | cut -f1) KiB in $(since "$t0") s"
+}
+case $klist in *+qemu*) qemu_payload || die_prep "cannot build the QEMU payload" ;; esac
 
 # ------------------------------------------------------------ per kernel
 # fetch PKG: the .deb in the cache (downloading the archive's candidate if
@@ -264,15 +327,19 @@ i=0
 for k in $kernels; do
 	i=$((i + 1))
 	t0=$(now)
+	cases_of "$k" > "$work/$i.cases"
 	msg=$(fetch "$k" 2>&1); rc=$?
 	printf '%s\n' "$msg" | sed "s/^/# $k: /"
 	if [ $rc -ne 0 ]; then
 		echo fail > "$work/$i.prep"
 		continue
 	fi
+	extra=
+	grep -q '^qemu-' "$work/$i.cases" && extra=$work/qemu.cpio.gz
 	mkdir -p "$work/k$i/lib" && cp -r "$cache/$k/modules" "$work/k$i/lib/" &&
+		cp "$work/$i.cases" "$work/k$i/cases" &&
 		(cd "$work/k$i" && find . | cpio -o -H newc -R 0:0 --quiet | gzip -1) > "$work/$i.mods.cpio.gz" &&
-		cat "$work/common.cpio.gz" "$work/$i.mods.cpio.gz" > "$work/$i.initrd" ||
+		cat "$work/common.cpio.gz" "$work/$i.mods.cpio.gz" $extra > "$work/$i.initrd" ||
 		{ echo fail > "$work/$i.prep"; continue; }
 	echo ok > "$work/$i.prep"
 	note "$k: ready in $(since "$t0") s"
@@ -282,7 +349,10 @@ note "preparation (downloads, extraction, initramfs) took $(since "$t_all") s"
 # ------------------------------------------------------------ boots
 boot() { # I PKG
 	t=$(now)
-	timeout -k 5 "$tmo" qemu-system-x86_64 -accel tcg -cpu max -smp 1 -m 512 \
+	# QEMU nested in the guest needs room for itself and its 16 MiB guest.
+	mem=512
+	grep -q '^qemu-' "$work/$1.cases" && mem=1024
+	timeout -k 5 "$tmo" qemu-system-x86_64 -accel tcg -cpu max -smp 1 -m $mem \
 		-display none -serial stdio -monitor none -no-reboot -nodefaults \
 		-kernel "$cache/$2/vmlinuz" -initrd "$work/$1.initrd" \
 		-append "console=ttyS0 panic=-1 rdinit=/init" \
@@ -304,7 +374,6 @@ note "boots ($jobs at a time) took $(since "$t_boots") s"
 
 # ------------------------------------------------------------ report
 printf 'kernel\trelease\tscenario\tshim\texpectation\toutcome\tverdict\n' > "$results.new"
-gen_cases > "$work/cases"
 i=0
 for k in $kernels; do
 	i=$((i + 1))
@@ -356,13 +425,14 @@ for k in $kernels; do
 			if (sh[c] == "without") how = "control (without libkvmcompl)"
 			else if (sh[c] == "with") how = "with libkvmcompl"
 			else how = "with libkvmcompl, " substr(sh[c], 6)
-			if (sh[c] == "without" && ex[c] != "control") how = how ", " ex[c]
+			if (sh[c] == "without" && ex[c] != "control" && ex[c] != "qemu") how = how ", " ex[c]
+			if (ex[c] == "qemu") how = "QEMU -accel kvm " how ": guest output, exit status, reports (tests/qemu/run-firmware.sh)" 
 			tail = v == "ok" ? "" : " (" o ")"
 			printf "%s %d - %s: %s %s%s\n", v, n, k, nm[c], how, tail
 			printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k, rel, nm[c], sh[c], ex[c], o, v >> res
 		}
 		print n > nfile
-	}' "$work/cases" - || status=1
+	}' "$work/$i.cases" - || status=1
 	n=$(cat "$work/n")
 	note "$k: boot and tests $bsec s (qemu exit $brc)"
 done

@@ -61,8 +61,8 @@ ok=0
 fail() { echo "FAIL: $*"; ok=1; }
 
 case $img in
-seabios) sed 's/^/  | /' "$out" | tail -n 12 ;;
-*) sed 's/^/  | /' "$out" ;;
+seabios) awk '{ print "  | " $0 }' "$out" | tail -n 12 ;;
+*) awk '{ print "  | " $0 }' "$out" ;;
 esac
 grep -v 'host doesn.t support requested feature' "$dir/$img.$mode.stderr" | head -n 10
 echo "$img $mode: QEMU exit status $rc in ${secs} s, $(wc -l < "$out") lines of debugcon output"
