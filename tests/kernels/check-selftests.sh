@@ -24,7 +24,9 @@
 #                             $KC_BUILDDIR/tests/kernels/cache), shared with
 #                             check-kernels
 #   KVMCOMPL_SELFTEST_SERIES  kernel series (default "6.1 6.12")
-#   KVMCOMPL_SELFTEST_TIMEOUT seconds one test run may take (default 60)
+#   KVMCOMPL_SELFTEST_TIMEOUT seconds one test run may take (default 45;
+#                             the slowest test that finishes under nested
+#                             TCG, hyperv_tlb_flush, takes 25 s)
 #   KVMCOMPL_SELFTESTS        only the tests whose name matches this extended
 #                             regular expression (default: all)
 #   KVMCOMPL_BOOT_TIMEOUT     seconds one boot may take (default 5400)
@@ -36,7 +38,7 @@ bld=${KC_BUILDDIR:-$src}
 lib=${KC_LIB:-$bld/src/.libs/libkvmcompl.so}
 cache=${KVMCOMPL_KERNEL_CACHE:-$bld/tests/kernels/cache}
 series=${KVMCOMPL_SELFTEST_SERIES:-6.1 6.12}
-ttmo=${KVMCOMPL_SELFTEST_TIMEOUT:-60}
+ttmo=${KVMCOMPL_SELFTEST_TIMEOUT:-45}
 only=${KVMCOMPL_SELFTESTS:-}
 tmo=${KVMCOMPL_BOOT_TIMEOUT:-5400}
 out=$bld/tests/kernels
@@ -80,33 +82,47 @@ build_selftests() {
 		return 0
 	fi
 	t=$(now)
-	rm -rf "$d" && mkdir -p "$d/x" "$d/bin" || return 1
-	# The source tarball inside the package; only what `make headers` and
-	# the selftests' Makefile read.
 	top=linux-source-$s
-	dpkg-deb --fsys-tarfile "$deb" | tar -xO "./usr/src/$top.tar.xz" | xz -dc |
-		tar -x -C "$d/x" --wildcards "$top/Makefile" "$top/Kbuild" "$top/Kconfig" \
-			"$top/scripts/*" "$top/include/*" "$top/arch/x86/*" "$top/arch/Kconfig" "$top/tools/*" ||
-		{ echo "cannot extract $deb"; return 1; }
-	echo "extracted in $(since "$t") s"
-	t=$(now)
 	k=$d/x/$top
-	make -s -C "$k" ARCH=x86_64 headers > "$d/build.log" 2>&1 || { tail -n 20 "$d/build.log"; return 1; }
+	# An extraction and headers kept from an earlier, unfinished build.
+	if [ "$(cat "$d/extracted" 2>/dev/null)" != "$(basename "$deb")" ]; then
+		rm -rf "$d" && mkdir -p "$d/x" || return 1
+		# The source tarball inside the package; only what `make headers`
+		# and the selftests' Makefile read.
+		dpkg-deb --fsys-tarfile "$deb" | tar -xO "./usr/src/$top.tar.xz" | xz -dc |
+			tar -x -C "$d/x" --wildcards "$top/Makefile" "$top/Kbuild" "$top/Kconfig" \
+				"$top/scripts/*" "$top/include/*" "$top/arch/x86/*" "$top/arch/Kconfig" "$top/tools/*" ||
+			{ echo "cannot extract $deb"; return 1; }
+		make -s -C "$k" ARCH=x86_64 headers > "$d/build.log" 2>&1 || { tail -n 20 "$d/build.log"; return 1; }
+		basename "$deb" > "$d/extracted"
+		echo "extracted, headers made in $(since "$t") s"
+		t=$(now)
+	fi
+	rm -rf "$d/bin" && mkdir -p "$d/bin" || return 1
 	st=$k/tools/testing/selftests/kvm
-	# 6.1 names the directory ARCH=x86_64, 6.12 too (x86 from 6.13 on).
-	make -C "$st" ARCH=x86_64 -j"$(nproc)" >> "$d/build.log" 2>&1 ||
-		{ grep -e 'error' "$d/build.log" | head -n 20; return 1; }
+	# 6.1 and 6.12 name the directory ARCH=x86_64 (x86 from 6.13 on). -k:
+	# a test that does not build (6.1.192's dirty_log_test uses a
+	# TEST_ASSERT_EQ its test_util.h lacks) is listed, the others run.
+	make -k -C "$st" ARCH=x86_64 -j"$(nproc)" >> "$d/build.log" 2>&1 ||
+		echo "some tests did not build (make -k; $d/build.log):"
 	printf 'kc-print-progs:\n\t@echo $(TEST_GEN_PROGS)\n' > "$d/print.mk"
+	: > "$d/bin/unbuilt"
 	for p in $(make -s -C "$st" ARCH=x86_64 -f Makefile -f "$d/print.mk" kc-print-progs); do
 		n=${p#"$st"/}
-		[ -x "$p" ] || { echo "not built: $n"; continue; }
+		if [ ! -x "$p" ]; then
+			why=$(grep -e "$n\.c:.*\(error\|undefined reference\)" "$d/build.log" | head -n 1 |
+				sed "s|^.*/\($n\.c\)|\1|")
+			echo "not built: $n: $why"
+			printf '%s\t%s\n' "$n" "${why:-see the build log}" >> "$d/bin/unbuilt"
+			continue
+		fi
 		mkdir -p "$d/bin/$(dirname "$n")" && strip -o "$d/bin/$n" "$p" && echo "$n" >> "$d/bin/list"
 	done
 	[ -s "$d/bin/list" ] || { echo "no test built"; return 1; }
 	gcc --version | head -n 1 > "$d/bin/compiler"
 	rm -rf "$d/x"
 	basename "$deb" > "$d/stamp"
-	echo "built $(wc -l < "$d/bin/list") tests in $(since "$t") s ($(cat "$d/bin/compiler"))"
+	echo "built $(wc -l < "$d/bin/list") tests in $(since "$t") s ($(cat "$d/bin/compiler")), $(grep -c . "$d/bin/unbuilt") did not build"
 }
 
 # The guest (and host) side: for each test, native then with the library;
@@ -115,6 +131,17 @@ build_selftests() {
 # "@@ST| ". Plain sh (busybox).
 runner() {
 	cat <<'EOF'
+# Smaller sizes for the tests whose defaults (1 GiB per vCPU, 32 rounds)
+# cannot finish under nested TCG; the same options in 6.1 and 6.12 (-b the
+# guest memory per vCPU, -i the iterations or modifications).
+st_args() {
+	case $1 in
+	demand_paging_test | kvm_page_table_test | x86_64/dirty_log_page_splitting_test) echo "-b 32M" ;;
+	dirty_log_perf_test) echo "-b 32M -i 2" ;;
+	dirty_log_test) echo "-i 2" ;;
+	memslot_modification_stress_test) echo "-b 32M -i 10" ;;
+	esac
+}
 st_run() { # DIR PRELOAD TIMEOUT FILTER
 	cd "$1" || return 1
 	for t in $(cat list); do
@@ -123,10 +150,10 @@ st_run() { # DIR PRELOAD TIMEOUT FILTER
 			rm -f /tmp/st.log
 			s0=$(date +%s)
 			if [ $m = native ]; then
-				timeout -s KILL "$3" "./$t" > /tmp/st.out 2>&1 < /dev/null; rc=$?
+				timeout -s KILL "$3" "./$t" $(st_args "$t") > /tmp/st.out 2>&1 < /dev/null; rc=$?
 			else
 				timeout -s KILL "$3" env LD_PRELOAD="$2" KVMCOMPL_STATS=1 KVMCOMPL_LOG_FILE=/tmp/st.log \
-					"./$t" > /tmp/st.out 2>&1 < /dev/null; rc=$?
+					"./$t" $(st_args "$t") > /tmp/st.out 2>&1 < /dev/null; rc=$?
 			fi
 			secs=$(($(date +%s) - s0))
 			# completions: the sum over the vCPUs' stats lines (stats.c)
@@ -153,6 +180,15 @@ EOF
 # markers, one per test of LIST (those of the list the filter selects).
 report() {
 	grep -E "${only:-.}" "$4" > "$work/expect"
+	unbuilt=$(dirname "$4")/unbuilt
+	awk -F '\t' -v re="${only:-.}" '$1 ~ re' "$unbuilt" 2>/dev/null | while IFS='	' read -r t why; do
+		n=$((n + 1))
+		echo "ok $n - $1: $t: not built from Debian's source # SKIP $why"
+		printf '%s\t%s\t%s\tnot built\tnot built\t-\tsame\t%s\n' "$1" "$2" "$t" "$why" >> "$results.new"
+		printf '%-48s %-12s %-12s %s\n' "$t" "not built" "not built" "-" >> "$work/$1.table"
+		echo $n > "$work/n"
+	done
+	[ -f "$work/n" ] && n=$(cat "$work/n")
 	tr -d '\r' < "$3" | awk -v s="$1" -v k="$2" -v n="$n" -v nfile="$work/n" \
 		-v res="$results.new" -v tbl="$work/$1.table" '
 	FNR == NR { order[++nt] = $0; next }
@@ -183,12 +219,12 @@ report() {
 				ok ? "" : (a == b ? " (a different assertion)" : "")
 			printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s, k, t, a, b, comp[t], ok ? "same" : "DIFFERENT",
 				sig[t, "native"] == sig[t, "lib"] ? sig[t, "native"] : sig[t, "native"] " | " sig[t, "lib"] >> res
-			printf "%-48s %-12s %-12s %s%s\n", t, a, b, comp[t], ok ? "" : "   <- differs" > tbl
+			printf "%-48s %-12s %-12s %s%s\n", t, a, b, comp[t], ok ? "" : "   <- differs" >> tbl
 			if (a == "pass") np++; else if (a == "skip") nsk++; else if (a == "timeout") nto++; else nf++
 			if (ok) same++
 		}
 		printf "%d tests: natively %d pass, %d skip, %d fail, %d time out; %d identical with the library, %d differ\n",
-			nt, np, nsk, nf, nto, same, nt - same > tbl
+			nt, np, nsk, nf, nto, same, nt - same >> tbl
 		print n > nfile
 	}' "$work/expect" -
 	n=$(cat "$work/n")
@@ -215,14 +251,15 @@ done
 ntests=0
 for s in $series; do
 	[ "$(cat "$work/$s.prep")" = ok ] || { ntests=$((ntests + 1)); continue; }
-	m=$(grep -Ec "${only:-.}" "$cache/selftests-$s/bin/list")
+	m=$(cat "$cache/selftests-$s/bin/list" "$cache/selftests-$s/bin/unbuilt" 2>/dev/null | grep -Ec "${only:-.}")
 	ntests=$((ntests + 1 + m))
 done
 host=no
 if [ "${KVMCOMPL_SELFTEST_HOST:-1}" != 0 ] && (: < /dev/kvm) 2>/dev/null && [ -w /dev/kvm ]; then
 	host=yes
 	for s in $series; do
-		[ "$(cat "$work/$s.prep")" = ok ] && ntests=$((ntests + $(grep -Ec "${only:-.}" "$cache/selftests-$s/bin/list")))
+		[ "$(cat "$work/$s.prep")" = ok ] &&
+			ntests=$((ntests + $(cat "$cache/selftests-$s/bin/list" "$cache/selftests-$s/bin/unbuilt" 2>/dev/null | grep -Ec "${only:-.}")))
 	done
 fi
 echo "1..$ntests"
