@@ -88,7 +88,7 @@ build_selftests() {
 	top=linux-source-$s
 	k=$d/x/$top
 	# An extraction and headers kept from an earlier, unfinished build.
-	if [ "$(cat "$d/extracted" 2>/dev/null)" != "$(basename "$deb")" ]; then
+	if [ "$(cat "$d/extracted" 2>/dev/null)" != "$(basename "$deb")" ] || [ ! -f "$k/Makefile" ]; then
 		rm -rf "$d" && mkdir -p "$d/x" || return 1
 		# The source tarball inside the package; only what `make headers`
 		# and the selftests' Makefile read.
@@ -124,7 +124,7 @@ build_selftests() {
 	done
 	[ -s "$d/bin/list" ] || { echo "no test built"; return 1; }
 	gcc --version | head -n 1 > "$d/bin/compiler"
-	rm -rf "$d/x"
+	rm -rf "$d/x" "$d/extracted"
 	basename "$deb" > "$d/stamp"
 	echo "built $(wc -l < "$d/bin/list") tests in $(since "$t") s ($(cat "$d/bin/compiler")), $(grep -c . "$d/bin/unbuilt") did not build"
 }
