@@ -229,10 +229,10 @@ report() {
 			if (!ok) printf "#   native: %s\n#   with library: %s\n", sig[t, "native"], sig[t, "lib"]
 			if (!(t in comp)) comp[t] = "-"
 			fl = !ok && index(flaky, " " t " ")
+			why = ok ? "" : (a == b ? " (a different assertion)" : "")
+			if (fl) why = " # SKIP differs, but its outcome depends on timing under nested TCG"
 			printf "%s %d - %s: %s: native %s, with libkvmcompl %s (%s completions, %s s / %s s)%s\n",
-				ok || fl ? "ok" : "not ok", n, s, t, a, b, comp[t], secs[t, "native"] + 0, secs[t, "lib"] + 0,
-				fl ? " # SKIP differs, but its outcome depends on timing under nested TCG" :
-				ok ? "" : (a == b ? " (a different assertion)" : "")
+				ok || fl ? "ok" : "not ok", n, s, t, a, b, comp[t], secs[t, "native"] + 0, secs[t, "lib"] + 0, why
 			printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s, k, t, a, b, comp[t], ok ? "same" : fl ? "differs (timing)" : "DIFFERENT",
 				sig[t, "native"] == sig[t, "lib"] ? sig[t, "native"] : sig[t, "native"] " | " sig[t, "lib"] >> res
 			printf "%-48s %-12s %-12s %s%s\n", t, a, b, comp[t], fl ? "   (timing: not counted)" : ok ? "" : "   <- differs" >> tbl
