@@ -162,9 +162,9 @@ st_run() { # DIR PRELOAD TIMEOUT FILTER STATS
 				timeout -s KILL "$3" "./$t" $(st_args "$t") > /tmp/st.out 2>&1 < /dev/null; rc=$?
 			else
 				# The statistics go to stderr, the test's output: a log
-				# file would hold one more fd, and the tests that fill
-				# RLIMIT_NOFILE with vCPUs (kvm_create_max_vcpus,
-				# recalc_apic_map_test) would fail with EMFILE.
+				# file would hold one fd more than the default settings
+				# do, in tests that fill RLIMIT_NOFILE with vCPUs
+				# (kvm_create_max_vcpus, recalc_apic_map_test).
 				timeout -s KILL "$3" env LD_PRELOAD="$2" KVMCOMPL_STATS="$5" \
 					"./$t" $(st_args "$t") > /tmp/st.out 2>&1 < /dev/null; rc=$?
 			fi
