@@ -1,6 +1,8 @@
 /*
  * qemu-helper: what tests/qemu.test needs besides QEMU and a shell.
  *   qemu-helper image FILE          write the guest's 64 KiB -bios image
+ *   qemu-helper vmport FILE         write the VMware-backdoor -bios image
+ *                                   (tests/qemu/vmport.S)
  *   qemu-helper qmp SOCKET CMD...   connect to a QMP unix socket, negotiate,
  *                                   send each CMD (a JSON object), print each
  *                                   reply; exit 1 on an error reply
@@ -16,6 +18,7 @@
 #include <unistd.h>
 
 extern const unsigned char qemu_guest_start[], qemu_guest_end[];
+extern const unsigned char qemu_vmport_start[], qemu_vmport_end[];
 
 static char buf[65536];
 static size_t have;
@@ -103,10 +106,12 @@ static int qmp(const char *path, int ncmd, char **cmd)
 
 int main(int argc, char **argv)
 {
-	if (argc == 3 && !strcmp(argv[1], "image")) {
+	if (argc == 3 && (!strcmp(argv[1], "image") || !strcmp(argv[1], "vmport"))) {
+		int vmport = !strcmp(argv[1], "vmport");
+		const unsigned char *start = vmport ? qemu_vmport_start : qemu_guest_start;
+		size_t n = (size_t)((vmport ? qemu_vmport_end : qemu_guest_end) - start);
 		FILE *f = fopen(argv[2], "wb");
-		size_t n = (size_t)(qemu_guest_end - qemu_guest_start);
-		if (!f || fwrite(qemu_guest_start, 1, n, f) != n || fclose(f)) {
+		if (!f || fwrite(start, 1, n, f) != n || fclose(f)) {
 			perror(argv[2]);
 			return 2;
 		}
@@ -114,6 +119,6 @@ int main(int argc, char **argv)
 	}
 	if (argc >= 4 && !strcmp(argv[1], "qmp"))
 		return qmp(argv[2], argc - 3, argv + 3);
-	fprintf(stderr, "usage: qemu-helper image FILE | qemu-helper qmp SOCKET JSON...\n");
+	fprintf(stderr, "usage: qemu-helper image|vmport FILE | qemu-helper qmp SOCKET JSON...\n");
 	return 2;
 }
