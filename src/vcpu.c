@@ -121,6 +121,10 @@ struct kc_vcpu *kc_vcpu_new(int fd, int own, int id, int met_later)
 	 * exit that owes a completion: set now, nobody has re-entered since. */
 	atomic_store(&v->pending, met_later && (run->flags & KVM_RUN_NEEDS_COMPLETION));
 	atomic_store(&v->held, 0);
+	atomic_store(&v->marked, 0);
+	atomic_store(&v->midexit, 0);
+	atomic_store(&v->out_7e_quirk_off, 0);
+	v->vm_fd = -1;
 	atomic_store_explicit(&v->refs, 1, memory_order_release);
 	return v;
 }
@@ -200,9 +204,9 @@ void kc_vcpu_report_all(void)
 			kc_stats_report(&v->stats, v->id, v->fd);
 }
 
-int kc_update_flag(struct kvm_run *run, int *twice)
+int kc_update_flag(struct kvm_run *run, int *twice, int out_7e_quirk_off)
 {
-	const struct kc_exit_rule *rule = kc_exit_rule(kc_rules(), run);
+	const struct kc_exit_rule *rule = kc_exit_rule_q(kc_rules(), run, out_7e_quirk_off);
 	const struct kc_kernel *k = kc_kernel();
 
 	*twice = rule && rule->twice_from && k->version >= rule->twice_from &&
@@ -230,13 +234,98 @@ void kc_guard_after_eintr(struct kvm_run *run, int twice)
 		run->exit_reason = KVM_EXIT_INTR;
 }
 
+/* The marker is the original bytes XOR this key, per 8-byte unit: never
+ * equal to what was there (an answer equal to the last one is seen), and
+ * not the usual next values either: every key byte flips bit 7 and at
+ * least five bits (no ASCII after ASCII, no status-bit toggle, no +-1),
+ * 0x00 and 0xff collide only after 0xe7 or 0x18 (README, "The marker"). */
+static const unsigned char mark_key[8] = { 0xe7, 0xd9, 0xeb, 0xf5, 0xe3, 0xcd, 0xf9, 0xdb };
+
+/* At an exit that expects an answer: keep the bytes there, write the marker. */
+static void mark(struct kc_vcpu *v, struct kvm_run *run)
+{
+	const struct kc_exit_rule *rule;
+	unsigned int off, len;
+	unsigned char *area;
+
+	atomic_store_explicit(&v->midexit, 0, memory_order_relaxed);
+	/* Off: no trigger completes, and kvmcompl_complete() at an
+	 * unanswered exit finishes it with the bytes there, as marking and
+	 * putting them back would: nothing to gain on the hot path. */
+	if (kc_settings()->complete == KC_COMPLETE_OFF ||
+	    (kc_settings()->test_break & KC_BREAK_ANSWER))
+		return;
+	rule = kc_exit_rule_q(kc_rules(), run, atomic_load_explicit(&v->out_7e_quirk_off,
+								    memory_order_relaxed));
+	if (!kc_answer_area(rule, run, v->run_size, &off, &len))
+		return;
+	area = (unsigned char *)run + off;
+	memcpy(v->ans_saved, area, len);
+	for (unsigned int i = 0; i < len; i++)
+		v->ans_mark[i] = v->ans_saved[i] ^ mark_key[i % 8];
+	v->ans_off = off;
+	v->ans_len = len;
+	v->ans_msr = rule->answer == KC_ANS_RDMSR;
+	memcpy(area, v->ans_mark, len);
+	atomic_store_explicit(&v->marked, 1, memory_order_release);
+}
+
+int kc_vcpu_answered(const struct kc_vcpu *v)
+{
+	const unsigned char *area;
+
+	if (!atomic_load_explicit(&v->marked, memory_order_acquire))
+		return 1;
+	area = (const unsigned char *)v->run + v->ans_off;
+	/* x86 complete_*_rdmsr: a non-zero error injects #GP, data unused */
+	if (v->ans_msr && v->run->msr.error)
+		return 1;
+	for (unsigned int u = 0; u < v->ans_len; u += 8) {
+		unsigned int n = v->ans_len - u < 8 ? v->ans_len - u : 8;
+
+		if (memcmp(area + u, v->ans_mark + u, n) != 0)
+			return 1;
+	}
+	return 0;
+}
+
+void kc_vcpu_unmark(struct kc_vcpu *v)
+{
+	unsigned char *area;
+
+	if (!atomic_load_explicit(&v->marked, memory_order_acquire))
+		return;
+	area = (unsigned char *)v->run + v->ans_off;
+	/* Unit by unit: a VMM may answer one field and leave another to the
+	 * kernel's value (riscv SBI ret[1]). */
+	for (unsigned int u = 0; u < v->ans_len; u += 8) {
+		unsigned int n = v->ans_len - u < 8 ? v->ans_len - u : 8;
+
+		if (memcmp(area + u, v->ans_mark + u, n) == 0 &&
+		    !(kc_settings()->test_break & KC_BREAK_RESTORE))
+			memcpy(area + u, v->ans_saved + u, n);
+	}
+	atomic_store_explicit(&v->marked, 0, memory_order_relaxed);
+}
+
+void kc_vcpu_out_7e_quirk_off(int vm_fd)
+{
+	for (struct kc_vcpu *v = atomic_load(&all_slots); v; v = v->next)
+		if (!atomic_load(&v->free) && v->vm_fd == vm_fd)
+			atomic_store(&v->out_7e_quirk_off, 1);
+}
+
 /* Record what the exit now in run owes. */
 static void note_exit(struct kc_vcpu *v, struct kvm_run *run)
 {
-	int twice, pending = kc_update_flag(run, &twice);
+	int twice, pending = kc_update_flag(run, &twice,
+					    atomic_load_explicit(&v->out_7e_quirk_off,
+								 memory_order_relaxed));
 
 	kc_stats_exit(&v->stats, run->exit_reason, pending);
 	atomic_store_explicit(&v->twice, twice, memory_order_relaxed);
+	if (pending)
+		mark(v, run);
 	atomic_store_explicit(&v->pending, pending, memory_order_relaxed);
 }
 
@@ -277,6 +366,9 @@ int kc_vcpu_run(struct kc_vcpu *v, int fd, void *arg)
 		kc_cpu_relax();
 	}
 
+	/* Whatever the VMM left unanswered reaches the guest as it would
+	 * natively: the original bytes, not the marker. */
+	kc_vcpu_unmark(v);
 	if (atomic_exchange_explicit(&v->held, 0, memory_order_acq_rel)) {
 		/* A completion already produced this exit: hand it over
 		 * without entering the kernel. */

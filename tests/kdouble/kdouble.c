@@ -560,6 +560,17 @@ static int vm_ioctl(struct kd_vm *vm, unsigned int req, unsigned long arg)
 			vm->msr_exit_reasons = (uint32_t)c->args[0];
 			return 0;
 		}
+		/* KVM_CAP_DISABLE_QUIRKS (4.3, 41dbc6bcd922): x86.c
+		 * kvm_vm_ioctl_enable_cap stores args[0] as the disabled mask;
+		 * KVM_CAP_DISABLE_QUIRKS2 (6.0) ORs in the supported bits */
+		if (a == KD_X86 && c->cap == KVM_CAP_DISABLE_QUIRKS) {
+			vm->disabled_quirks = c->args[0];
+			return 0;
+		}
+		if (a == KD_X86 && kd_p->ver >= KD_VER(6, 0) && c->cap == 213) {
+			vm->disabled_quirks |= c->args[0];
+			return 0;
+		}
 		errno = EINVAL;
 		return -1;
 	}

@@ -141,11 +141,11 @@ START_TEST(flag_update_keeps_other_bits)
 	run.flags = KVM_RUN_X86_SMM | KVM_RUN_X86_BUS_LOCK;
 	int twice;
 
-	ck_assert_int_eq(kc_update_flag(&run, &twice), 1);
+	ck_assert_int_eq(kc_update_flag(&run, &twice, 0), 1);
 	ck_assert_int_eq(twice, 0);
 	ck_assert_uint_eq(run.flags, KVM_RUN_NEEDS_COMPLETION | KVM_RUN_X86_SMM | KVM_RUN_X86_BUS_LOCK);
 	run.exit_reason = KVM_EXIT_HLT;
-	ck_assert_int_eq(kc_update_flag(&run, &twice), 0);
+	ck_assert_int_eq(kc_update_flag(&run, &twice, 0), 0);
 	ck_assert_uint_eq(run.flags, KVM_RUN_X86_SMM | KVM_RUN_X86_BUS_LOCK);
 	ck_assert_uint_eq(KVM_RUN_NEEDS_COMPLETION, 1u << 15);
 	ck_assert_uint_eq(KVM_CAP_NEEDS_COMPLETION, 239);
