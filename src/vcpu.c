@@ -234,11 +234,12 @@ void kc_guard_after_eintr(struct kvm_run *run, int twice)
 		run->exit_reason = KVM_EXIT_INTR;
 }
 
-/* The marker is the original bytes XOR this key, per 8-byte unit: never
- * equal to what was there (an answer equal to the last one is seen), and
- * not the usual next values either: every key byte flips bit 7 and at
- * least five bits (no ASCII after ASCII, no status-bit toggle, no +-1),
- * 0x00 and 0xff collide only after 0xe7 or 0x18 (README, "The marker"). */
+/* The marker is the original bytes XOR this key: never equal to what was
+ * there (an answer equal to the last one is seen), and not the usual next
+ * values either: every key byte flips at least five bits, bit 7 among them,
+ * and is no run of low ones (no ASCII after ASCII, no status-bit toggle,
+ * no +-1); 0x00 and 0xff collide only after 0xe7 or 0x18 (README, "The
+ * marker"). */
 static const unsigned char mark_key[8] = { 0xe7, 0xd9, 0xeb, 0xf5, 0xe3, 0xcd, 0xf9, 0xdb };
 
 /* At an exit that expects an answer: keep the bytes there, write the marker. */
