@@ -242,7 +242,15 @@ void kc_guard_after_eintr(struct kvm_run *run, int twice)
  * marker"). */
 static const unsigned char mark_key[8] = { 0xe7, 0xd9, 0xeb, 0xf5, 0xe3, 0xcd, 0xf9, 0xdb };
 
-/* At an exit that expects an answer: keep the bytes there, write the marker. */
+/* Areas shorter than this are marked lazily: a marker in 1 to 3 bytes is a
+ * value a device may well answer (an x86 IN's data is cleared before the
+ * exit, so its marker would be one fixed byte), and a marker written at
+ * every exit would turn such an answer into the original bytes for every
+ * VMM. From 4 bytes on a collision is one value in 2^32. */
+#define KC_EAGER_MIN 4
+
+/* At an exit that expects an answer: keep the bytes there and, for an area
+ * of KC_EAGER_MIN bytes or more, write the marker. */
 static void mark(struct kc_vcpu *v, struct kvm_run *run)
 {
 	const struct kc_exit_rule *rule;
@@ -267,17 +275,55 @@ static void mark(struct kc_vcpu *v, struct kvm_run *run)
 	v->ans_off = off;
 	v->ans_len = len;
 	v->ans_msr = rule->answer == KC_ANS_RDMSR;
+	if (len < KC_EAGER_MIN) {
+		atomic_store_explicit(&v->marked, KC_MARK_LAZY, memory_order_release);
+		return;
+	}
 	memcpy(area, v->ans_mark, len);
-	atomic_store_explicit(&v->marked, 1, memory_order_release);
+	atomic_store_explicit(&v->marked, KC_MARK_EAGER, memory_order_release);
 }
 
-int kc_vcpu_answered(const struct kc_vcpu *v)
+/* A short area still holding the exit's bytes: either the VMM has not
+ * answered, or it answered with those very bytes (0 for an x86 IN); the
+ * first cannot be finished, so it is taken as unanswered, and on the exit's
+ * own thread the marker is written now to see a later answer (another
+ * thread could race the vCPU thread's re-entry: it only compares). The
+ * state says EAGER before the marker is there, so a re-entry in between
+ * finds nothing to put back rather than leaving the marker; one
+ * compare-and-swap of the aligned word (io.data_offset is page-aligned,
+ * mmio.data 8-aligned) never overwrites an answer written meanwhile. */
+static int lazy_answered(struct kc_vcpu *v, unsigned char *area)
 {
-	const unsigned char *area;
+	uintptr_t a = (uintptr_t)area;
+	unsigned char word[4];
+	uint32_t old, mark;
 
-	if (!atomic_load_explicit(&v->marked, memory_order_acquire))
+	if (memcmp(area, v->ans_saved, v->ans_len) != 0)
 		return 1;
-	area = (const unsigned char *)v->run + v->ans_off;
+	if ((a & 3) || v->ans_len > 4 ||
+	    atomic_load_explicit(&v->runner, memory_order_relaxed) != (unsigned long)pthread_self())
+		return 0;
+	memcpy(&old, area, 4);
+	memcpy(word, &old, 4);
+	memcpy(word, v->ans_saved, v->ans_len); /* the exit's bytes, expected */
+	memcpy(&old, word, 4);
+	memcpy(word, v->ans_mark, v->ans_len);
+	memcpy(&mark, word, 4);
+	atomic_store_explicit(&v->marked, KC_MARK_EAGER, memory_order_release);
+	/* failed: answered meanwhile, which the EAGER state also reports */
+	return !atomic_compare_exchange_strong((_Atomic uint32_t *)area, &old, mark);
+}
+
+int kc_vcpu_answered(struct kc_vcpu *v)
+{
+	unsigned char *area;
+	int m = atomic_load_explicit(&v->marked, memory_order_acquire);
+
+	if (m == KC_MARK_NONE)
+		return 1;
+	area = (unsigned char *)v->run + v->ans_off;
+	if (m == KC_MARK_LAZY)
+		return lazy_answered(v, area);
 	/* x86 complete_*_rdmsr: a non-zero error injects #GP, data unused */
 	if (v->ans_msr && v->run->msr.error)
 		return 1;
@@ -294,8 +340,8 @@ void kc_vcpu_unmark(struct kc_vcpu *v)
 {
 	unsigned char *area;
 
-	if (!atomic_load_explicit(&v->marked, memory_order_acquire))
-		return;
+	if (atomic_exchange_explicit(&v->marked, KC_MARK_NONE, memory_order_acq_rel) != KC_MARK_EAGER)
+		return; /* nothing written over the VMM's area */
 	area = (unsigned char *)v->run + v->ans_off;
 	/* Unit by unit: a VMM may answer one field and leave another to the
 	 * kernel's value (riscv SBI ret[1]). */
@@ -306,7 +352,6 @@ void kc_vcpu_unmark(struct kc_vcpu *v)
 		    !(kc_settings()->test_break & KC_BREAK_RESTORE))
 			memcpy(area + u, v->ans_saved + u, n);
 	}
-	atomic_store_explicit(&v->marked, 0, memory_order_relaxed);
 }
 
 void kc_vcpu_out_7e_quirk_off(int vm_fd)

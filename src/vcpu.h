@@ -35,9 +35,9 @@ struct kc_vcpu {
 	_Atomic unsigned long runner; /* pthread_self() of the last KVM_RUN */
 	/* Answer-aware completion (README): the answer area of the exit
 	 * handed to the VMM holds a marker until the VMM writes its answer.
-	 * marked: the marker was written (set and cleared by the vCPU's own
-	 * KVM_RUN or a claimed completion); midexit: a state ioctl passed
-	 * through while the exit was unanswered, in this pending window. */
+	 * marked: KC_MARK_* (set and cleared by the vCPU's own KVM_RUN or a
+	 * claimed completion); midexit: a state ioctl passed through while
+	 * the exit was unanswered, in this pending window. */
 	atomic_int marked, midexit;
 	unsigned int ans_off, ans_len, ans_msr;
 	unsigned char ans_saved[16], ans_mark[16];
@@ -62,9 +62,18 @@ struct kc_vcpu {
  * already; the flag in the shared kvm_run page says so. */
 struct kc_vcpu *kc_vcpu_new(int fd, int own, int id, int met_later);
 
-/* Answer-aware completion. The VMM's answer is there: the marker was
- * overwritten (in some 8-byte unit), or nothing was marked. */
-int kc_vcpu_answered(const struct kc_vcpu *v);
+/* Answer-aware completion: what the answer area holds. */
+enum kc_mark {
+	KC_MARK_NONE,  /* nothing watched: counts as answered */
+	KC_MARK_EAGER, /* the marker is in place since the exit */
+	KC_MARK_LAZY,  /* a short area (< 4 bytes): its bytes are kept, the
+			  marker is written only at the first state ioctl */
+};
+
+/* Whether the VMM's answer is there: the marker was overwritten (in some
+ * 8-byte unit), a short area changed, or nothing is watched. A short area
+ * still unchanged gets its marker now. */
+int kc_vcpu_answered(struct kc_vcpu *v);
 
 /* Put the exit's original bytes back where the marker is intact (the VMM
  * never answered there) and forget the marker; called by the vCPU's own

@@ -90,6 +90,9 @@ static void exit_io(struct kd_vcpu *v, int in, unsigned port, unsigned count)
 	run->io.port = (uint16_t)port;
 	run->io.count = count;
 	run->io.data_offset = PIO_OFFSET;
+	/* x86.c emulator_pio_in_out (and emulator_pio_in_emulated before
+	 * 5.18): an IN's data is cleared before the exit, an OUT's copied */
+	if (in) memset((uint8_t *)run + PIO_OFFSET, 0, count);
 	kd_new_exit(v);
 }
 

@@ -71,9 +71,10 @@
  *   ucall_in  the kernel selftests' ucall: at an IN the VMM never answers it
  *         reads REGS, SREGS and VCPU_EVENTS, then re-enters KVM_RUN.  The
  *         reads see the IN still pending (RAX unchanged), exit_reason stays
- *         IO, the library completes nothing, and the guest receives the
- *         byte that was in the I/O page (0x5c, written there by the VMM
- *         before the first KVM_RUN), as natively.
+ *         IO, the library completes nothing, and the guest receives what it
+ *         receives natively: 0, the kernel clears an IN's data before the
+ *         exit (x86.c emulator_pio_in_out), though the VMM wrote 0x5c into
+ *         the I/O page before the first KVM_RUN.
  *   insb_edit  userspace_io_test: at a pending `rep insb` x10 the VMM reads
  *         the registers, writes the answer, sets RCX to 4 and re-enters: the
  *         kernel finishes the string with the edited count (4 bytes stored,
@@ -619,12 +620,12 @@ static void sc_ucall_in(void)
 	struct kvm_sregs s;
 	struct kvm_vcpu_events ev;
 	unsigned reason, f15;
-	uint32_t want = 0x9999995cu;
+	uint32_t want = 0x99999900u;
 
 	new_vm(&vm, "in");
 	if (vm.run_size < PIO_PAGE + 1) die("kvm_run mapping has no I/O page");
-	/* What the guest receives natively from an IN nobody answers: the byte
-	 * the I/O page holds (the kernel never clears it). */
+	/* Natively an IN nobody answers reads 0: the kernel clears the I/O data
+	 * at the exit, whatever the page held before. */
 	((volatile uint8_t *)vm.run)[PIO_PAGE] = 0x5c;
 	run_expect(&vm, KVM_EXIT_IO, "IN");
 	if (vm.run->io.data_offset != PIO_PAGE) die("io.data_offset=%llu", (unsigned long long)vm.run->io.data_offset);
@@ -650,7 +651,7 @@ static void sc_ucall_in(void)
 		      "bit 15 after the reads=%u expected %u (still owed)", f15,
 		      g_expect == EXP_FIXED ? 1u : (unsigned)g_native);
 		check((uint32_t)fin.rax == want && g_dev.port_reads == 0,
-		      "guest EAX=0x%08x device reads=%u expected 0x%08x (the I/O page's byte, as natively) and 0",
+		      "guest EAX=0x%08x device reads=%u expected 0x%08x (AL 0: the kernel's cleared I/O data, as natively) and 0",
 		      (unsigned)fin.rax, g_dev.port_reads, want);
 	}
 	vm_destroy(&vm);
