@@ -823,7 +823,8 @@ static void sc_getset(int mmio)
 {
 	struct vm vm;
 	struct kvm_regs r;
-	unsigned got, want, old, reads;
+	unsigned got, want, old, reads, reason;
+	uint32_t exit = mmio ? KVM_EXIT_MMIO : KVM_EXIT_IO;
 
 	new_vm(&vm, mmio ? "mmio_read" : "in");
 	if (mmio)
@@ -834,6 +835,12 @@ static void sc_getset(int mmio)
 	/* A VMM that inspects and writes back registers at an exit (a monitor,
 	 * a debugger stub) with identical values. */
 	vm_get_regs(&vm, &r);
+	/* The library completed there (x86: no double-completion guard):
+	 * exit_reason is what a native KVM_RUN with immediate_exit leaves,
+	 * the exit's own. */
+	reason = vm.run->exit_reason;
+	if (g_expect != EXP_DEMO)
+		check(reason == exit, "exit_reason after GET_REGS=%u expected %u (as the kernel left it)", reason, exit);
 	say("GET_REGS at the pending %s: rax=0x%llx rip=0x%llx", mmio ? "MMIO read" : "IN",
 	    (unsigned long long)r.rax, (unsigned long long)r.rip);
 	vm_set_regs(&vm, &r);
