@@ -26,6 +26,13 @@
 #define KVM_EXIT_SNP_REQ_CERTS 43
 #endif
 
+#ifndef KVM_CAP_DISABLE_QUIRKS2
+#define KVM_CAP_DISABLE_QUIRKS2 213
+#endif
+/* arch/x86/include/uapi/asm/kvm.h KVM_X86_QUIRK_OUT_7E_INC_RIP, written out
+ * so that every architecture's build knows it */
+#define KVM_X86_QUIRK_OUT_7E_INC_RIP_BIT (1ull << 3)
+
 #define KC_KVMIO_TYPE ((unsigned int)KVMIO)
 #define KC_REQ_TYPE(req) (((unsigned int)(req) >> 8) & 0xffu)
 

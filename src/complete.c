@@ -196,16 +196,22 @@ int kc_complete(struct kc_vcpu *v, int fd, int why)
 
 	if (kc_settings()->test_break & KC_BREAK_COMPLETION)
 		goto out; /* tests: show what goes wrong without it */
+	/* The kernel finishes with what is in the answer area: where the VMM
+	 * never answered (kvmcompl_complete() may be called so), the bytes
+	 * of the exit, as a native re-entry would see them. */
+	kc_vcpu_unmark(v);
+	atomic_store(&v->midexit, 0);
 	reason = run->exit_reason;
 	r = kc_kernel()->immediate_exit ? run_immediate(v, fd, &err)
 					: run_with_signal(v, fd, &err);
 	if (r < 0 && err == EINTR) {
 		/* The VMM now sees what a KVM_RUN returning EINTR leaves
-		 * (the guard, unless a test switched it off, so that a kernel
-		 * keyed on exit_reason cannot complete again). */
+		 * exit_reason stays as the kernel leaves it, except where this
+		 * kernel keys the completion on it without a guard (the guard
+		 * table: twice), so that it cannot complete again. */
 		atomic_store(&v->pending, 0);
 		run->flags &= (__u16)~KVM_RUN_NEEDS_COMPLETION;
-		kc_guard_after_eintr(run, 1);
+		kc_guard_after_eintr(run, atomic_load(&v->twice));
 		KC_BUMP(v->stats.completions);
 		if (why >= 0 && why <= KC_STATS_API)
 			KC_BUMP(v->stats.by_request[why]);
@@ -222,7 +228,7 @@ int kc_complete(struct kc_vcpu *v, int fd, int why)
 			KC_BUMP(v->stats.by_request[why]);
 		atomic_store(&v->pending, 0);
 		atomic_store(&v->held, 1);
-		kc_update_flag(run, &twice);
+		kc_update_flag(run, &twice, atomic_load(&v->out_7e_quirk_off));
 		atomic_store(&v->twice, twice);
 		kc_log(KC_LOG_WARN, "completing exit %u of vCPU fd %d before %s produced a new exit %u; the next KVM_RUN returns it (state read now is mid-instruction)",
 		       reason, fd, kc_request_label(why), run->exit_reason);

@@ -70,6 +70,49 @@ static int system_ioctl(int fd, unsigned int req, void *arg)
 	return kc_sys_ioctl(fd, req, arg);
 }
 
+/* A VM entry's mark that the VM disabled KVM_X86_QUIRK_OUT_7E_INC_RIP (a
+ * VM entry carries no pointer, so a bit above the kind is free). */
+#define KC_VM_OUT_7E_OFF ((uintptr_t)8)
+
+/* KVM_ENABLE_CAP on a VM fd: follow KVM_CAP_DISABLE_QUIRKS(2), whose
+ * args[0] is the mask of quirks to disable (x86.c kvm_vm_ioctl_enable_cap).
+ * Once disabled it is taken as disabled for good: flagging an OUT to 0x7e
+ * that owes nothing only costs a needless completion. */
+static int enable_cap(int fd, unsigned int req, void *arg)
+{
+	int r = kc_sys_ioctl(fd, req, arg), saved_errno = errno;
+	const struct kvm_enable_cap *c = arg;
+	uintptr_t e;
+
+	if (r == 0 && kc_rules() == &kc_rules_x86 && c &&
+	    (c->cap == KVM_CAP_DISABLE_QUIRKS || c->cap == KVM_CAP_DISABLE_QUIRKS2) &&
+	    (c->args[0] & KVM_X86_QUIRK_OUT_7E_INC_RIP_BIT)) {
+		e = kc_fd_get(fd);
+		if (kc_entry_kind(e) == KC_FD_VM)
+			kc_fd_cas(fd, e, e | KC_VM_OUT_7E_OFF);
+		kc_vcpu_out_7e_quirk_off(fd);
+	}
+	errno = saved_errno;
+	return r;
+}
+
+/* KVM_CREATE_VCPU: the new vCPU learns its VM's quirks. */
+static int create_vcpu(int fd, unsigned int req, void *arg)
+{
+	int r = create(fd, req, arg, KC_FD_VCPU), saved_errno = errno;
+	uintptr_t e;
+
+	if (r >= 0 && kc_entry_kind(e = kc_fd_get(r)) == KC_FD_VCPU) {
+		struct kc_vcpu *v = kc_entry_ptr(e);
+
+		v->vm_fd = fd;
+		if (kc_fd_get(fd) & KC_VM_OUT_7E_OFF)
+			atomic_store(&v->out_7e_quirk_off, 1);
+	}
+	errno = saved_errno;
+	return r;
+}
+
 static int vm_ioctl(int fd, unsigned int req, void *arg)
 {
 	const struct kc_protocol_requests *p = &kc_rules()->req;
@@ -78,7 +121,9 @@ static int vm_ioctl(int fd, unsigned int req, void *arg)
 	if (req == p->check_extension)
 		return check_extension(fd, req, arg);
 	if (req == p->create_vcpu)
-		return create(fd, req, arg, KC_FD_VCPU);
+		return create_vcpu(fd, req, arg);
+	if (req == KVM_ENABLE_CAP)
+		return enable_cap(fd, req, arg);
 	if (req == p->create_device) {
 		r = kc_sys_ioctl(fd, req, arg);
 		/* The kernel wrote the new fd into *arg, so arg is valid. */
@@ -148,7 +193,17 @@ static int vcpu_ioctl(struct kc_vcpu *v, int fd, unsigned int req, void *arg,
 			if (strncmp(t->name, "KVM_SET_", 8) == 0)
 				kc_log(KC_LOG_WARN, "%s on vCPU fd %d while an exit produced by a completion waits for the next KVM_RUN",
 				       t->name, fd);
+		} else if (!kc_vcpu_answered(v)) {
+			/* The VMM is still answering (a ucall, QEMU's vmport):
+			 * the kernel could only finish with no answer. Native. */
+			atomic_store(&v->midexit, 1);
+		} else if (atomic_load(&v->midexit) && kc_request_writes(t)) {
+			/* Answered after a state ioctl passed mid-exit: the VMM
+			 * edits the pending instruction's context on purpose
+			 * (userspace_io_test's RCX); the kernel finishes with it. */
 		} else {
+			/* Answered (or nothing to answer): a save, restore or
+			 * reset must see the instruction finished. */
 			if (mode == KC_MODE_REPORT || mode == KC_MODE_STRICT)
 				kc_report_access(v, fd, index, site);
 			if (may_complete(v))

@@ -12,7 +12,7 @@ static const struct kc_exit_rule arm64_exits[] = {
 	 * 2113c5f62b74 "KVM: arm/arm64: Only skip MMIO insn once" (5.3) guarded
 	 * by vcpu->mmio_needed; 0d640732dbeb (5.0) moved the skip into the
 	 * completion without the guard: PC skipped twice in [5.0, 5.3). */
-	KC_EXIT_TWICE(MMIO, KC_SUB_ANY, 0,
+	KC_EXIT_TWICE_ANS(MMIO, KC_SUB_ANY, 0, KC_ANS_MMIO_READ, 0, 0,
 		      "arm.c kvm_arch_vcpu_ioctl_run -> mmio.c kvm_handle_mmio_return",
 		      KC_KVER(5, 0, 0), KC_KVER(5, 3, 0)),
 	/* Not flagged: HYPERCALL (PC pre-incremented in handle_smc, x0-x3

@@ -23,13 +23,17 @@ _Static_assert(offsetof(struct kvm_run, iocsr_io.is_write) ==
 static const struct kc_exit_rule loongarch_exits[] = {
 	/* exit             subtype            value  completed by (arch/loongarch/kvm) */
 	/* PC + GPR; guarded by mmio_needed. Writes: PC advanced before the exit. */
-	KC_EXIT(MMIO,            KC_SUB_MMIO_READ,  0, "vcpu.c kvm_arch_vcpu_ioctl_run -> exit.c kvm_complete_mmio_read"),
+	KC_EXIT_ANS(MMIO,        KC_SUB_MMIO_READ,  0, KC_ANS_MMIO_READ, 0, 0,
+		    "vcpu.c kvm_arch_vcpu_ioctl_run -> exit.c kvm_complete_mmio_read"),
 	/* reads only (is_write checked); PC advanced in kvm_trap_handle_gspr */
-	KC_EXIT_TWICE(LOONGARCH_IOCSR, KC_SUB_IOCSR_READ, 0,
+	/* iocsr_io.data: the mmio layout (asserted above) */
+	KC_EXIT_TWICE_ANS(LOONGARCH_IOCSR, KC_SUB_IOCSR_READ, 0, KC_ANS_MMIO_READ, 0, 0,
 		      "vcpu.c kvm_arch_vcpu_ioctl_run -> exit.c kvm_complete_iocsr_read",
 		      KC_KVER(6, 7, 0), 0),
-	/* only KVM_HCALL_USER_SERVICE exits with KVM_EXIT_HYPERCALL */
-	KC_EXIT_TWICE(HYPERCALL,       KC_SUB_ANY,        0,
+	/* only KVM_HCALL_USER_SERVICE exits with KVM_EXIT_HYPERCALL; A0 =
+	 * run->hypercall.ret */
+	KC_EXIT_TWICE_ANS(HYPERCALL,       KC_SUB_ANY,        0, KC_ANS_FIELD,
+		      offsetof(struct kvm_run, hypercall.ret), 1,
 		      "vcpu.c kvm_arch_vcpu_ioctl_run -> exit.c kvm_complete_user_service",
 		      KC_KVER(6, 14, 0), 0),
 };

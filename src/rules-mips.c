@@ -9,7 +9,8 @@
 
 static const struct kc_exit_rule mips_exits[] = {
 	/* exit  subtype           value  completed by (arch/mips/kvm) */
-	KC_EXIT(MMIO, KC_SUB_MMIO_READ, 0, "mips.c kvm_arch_vcpu_ioctl_run -> emulate.c kvm_mips_complete_mmio_load"),
+	KC_EXIT_ANS(MMIO, KC_SUB_MMIO_READ, 0, KC_ANS_MMIO_READ, 0, 0,
+		    "mips.c kvm_arch_vcpu_ioctl_run -> emulate.c kvm_mips_complete_mmio_load"),
 };
 
 /* mips _IOC layout (KC_IOC_PPC_MIPS); sizes from

@@ -4,6 +4,8 @@
  * *_needed flags, so running them again does nothing (no twice window). */
 #include "config.h"
 
+#include <stddef.h>
+
 #include "compat.h"
 #include "rules.h"
 
@@ -15,10 +17,15 @@ static const struct kc_exit_rule powerpc_exits[] = {
 	 * (kvmppc_emulate_mmio_vsx_loadstore / _vmx_loadstore -> NEW
 	 * KVM_EXIT_MMIO), and userspace cannot tell a split store from a plain
 	 * one, so every MMIO exit is flagged. */
-	KC_EXIT(MMIO,       KC_SUB_ANY, 0,
+	KC_EXIT_ANS(MMIO,   KC_SUB_ANY, 0, KC_ANS_MMIO_READ, 0, 0,
 		"kvm_arch_vcpu_ioctl_run: kvmppc_complete_mmio_load, kvmppc_emulate_mmio_vsx/vmx_loadstore"),
+	/* OSI: the 32 GPRs are the call's input and its answer at once; a
+	 * marker would hide the input, so no answer is watched */
 	KC_EXIT(OSI,        KC_SUB_ANY, 0, "kvm_arch_vcpu_ioctl_run: osi_needed, 32 GPRs from run->osi"),
-	KC_EXIT(PAPR_HCALL, KC_SUB_ANY, 0, "kvm_arch_vcpu_ioctl_run: hcall_needed, r3..r12 from run->papr_hcall"),
+	/* ret is the answer (r3); args[] are inputs copied back to r4..r12 */
+	KC_EXIT_ANS(PAPR_HCALL, KC_SUB_ANY, 0, KC_ANS_FIELD,
+		offsetof(struct kvm_run, papr_hcall.ret), 1,
+		"kvm_arch_vcpu_ioctl_run: hcall_needed, r3..r12 from run->papr_hcall"),
 	/* booke only (CONFIG_BOOKE) */
 	KC_EXIT(EPR,        KC_SUB_ANY, 0, "kvm_arch_vcpu_ioctl_run: epr_needed, kvmppc_set_epr"),
 	/* old 440 kernels only (dcr_needed, since removed) */

@@ -4,17 +4,22 @@
  * the exit is made: running it again does nothing (no twice window). */
 #include "config.h"
 
+#include <stddef.h>
+
 #include "compat.h"
 #include "rules.h"
 
 static const struct kc_exit_rule riscv_exits[] = {
 	/* exit       subtype     value  completed by (arch/riscv/kvm) */
 	/* loads write rd; sepc += insn length for loads AND stores */
-	KC_EXIT(MMIO,      KC_SUB_ANY, 0, "vcpu_insn.c (vcpu_exit.c before 5.19) kvm_riscv_vcpu_mmio_return"),
-	/* a0/a1 = run->riscv_sbi.ret, sepc += 4 */
-	KC_EXIT(RISCV_SBI, KC_SUB_ANY, 0, "vcpu_sbi.c kvm_riscv_vcpu_sbi_return"),
-	/* writes rd, sepc += insn length */
-	KC_EXIT(RISCV_CSR, KC_SUB_ANY, 0, "vcpu_insn.c kvm_riscv_vcpu_csr_return"),
+	KC_EXIT_ANS(MMIO,      KC_SUB_ANY, 0, KC_ANS_MMIO_READ, 0, 0,
+		    "vcpu_insn.c (vcpu_exit.c before 5.19) kvm_riscv_vcpu_mmio_return"),
+	/* a0/a1 = run->riscv_sbi.ret[0..1], sepc += 4 */
+	KC_EXIT_ANS(RISCV_SBI, KC_SUB_ANY, 0, KC_ANS_FIELD,
+		    offsetof(struct kvm_run, riscv_sbi.ret), 2, "vcpu_sbi.c kvm_riscv_vcpu_sbi_return"),
+	/* rd = run->riscv_csr.ret_value, sepc += insn length */
+	KC_EXIT_ANS(RISCV_CSR, KC_SUB_ANY, 0, KC_ANS_FIELD,
+		    offsetof(struct kvm_run, riscv_csr.ret_value), 1, "vcpu_insn.c kvm_riscv_vcpu_csr_return"),
 };
 
 /* Sizes from arch/riscv/include/uapi/asm/kvm.h (asserted below). Not listed:

@@ -2,6 +2,8 @@
  * is a vcpu->arch.complete_userspace_io callback in arch/x86/kvm. */
 #include "config.h"
 
+#include <stddef.h>
+
 #include "compat.h"
 #include "rules.h"
 
@@ -14,17 +16,33 @@
 
 static const struct kc_exit_rule x86_exits[] = {
 	/* exit           subtype             value  completed by (arch/x86/kvm) */
-	KC_EXIT(IO,            KC_SUB_ANY, 0, "x86.c complete_fast_pio_in/out, complete_emulated_pio"),
+	/* IN: the answer is the I/O data the completion copies into RAX or
+	 * memory; OUT to port 0x7e owes nothing (rules.c out_7e_done) */
+	KC_EXIT_ANS(IO,        KC_SUB_ANY, 0, KC_ANS_IO_IN, 0, 0,
+		    "x86.c complete_fast_pio_in/out, complete_emulated_pio"),
 	/* writes too: a write split across pages owes its second half */
-	KC_EXIT(MMIO,          KC_SUB_ANY, 0, "x86.c complete_emulated_mmio"),
-	KC_EXIT(X86_RDMSR,     KC_SUB_ANY, 0, "x86.c complete_fast_rdmsr, complete_emulated_rdmsr"),
+	KC_EXIT_ANS(MMIO,      KC_SUB_ANY, 0, KC_ANS_MMIO_READ, 0, 0,
+		    "x86.c complete_emulated_mmio"),
+	KC_EXIT_ANS(X86_RDMSR, KC_SUB_ANY, 0, KC_ANS_RDMSR, 0, 0,
+		    "x86.c complete_fast_rdmsr, complete_emulated_rdmsr"),
+	/* msr.error is an answer too, but 0 (success) is the kernel's own
+	 * value: nothing to tell an answer from its absence */
 	KC_EXIT(X86_WRMSR,     KC_SUB_ANY, 0, "x86.c complete_fast_msr_access"),
-	KC_EXIT(HYPERCALL,     KC_SUB_ANY, 0, "x86.c complete_hypercall_exit"),
-	KC_EXIT(XEN,           KC_SUB_ANY, 0, "xen.c kvm_xen_hypercall_complete_userspace"),
+	KC_EXIT_ANS(HYPERCALL, KC_SUB_ANY, 0, KC_ANS_FIELD,
+		    offsetof(struct kvm_run, hypercall.ret), 1, "x86.c complete_hypercall_exit"),
+	/* only KVM_EXIT_XEN_HCALL exists */
+	KC_EXIT_ANS(XEN,       KC_SUB_ANY, 0, KC_ANS_FIELD,
+		    offsetof(struct kvm_run, xen.u.hcall.result), 1,
+		    "xen.c kvm_xen_hypercall_complete_userspace"),
 	/* SYNIC and SYNDBG exits have no completion */
-	KC_EXIT(HYPERV,        KC_SUB_HYPERV_TYPE, KVM_EXIT_HYPERV_HCALL,
-		"hyperv.c kvm_hv_hypercall_complete_userspace"),
-	KC_EXIT(TDX,           KC_SUB_ANY, 0, "vmx/tdx.c tdx_complete_*"),
+	KC_EXIT_ANS(HYPERV,    KC_SUB_HYPERV_TYPE, KVM_EXIT_HYPERV_HCALL, KC_ANS_FIELD,
+		    offsetof(struct kvm_run, hyperv.u.hcall.result), 1,
+		    "hyperv.c kvm_hv_hypercall_complete_userspace"),
+	/* struct kvm_tdx_exit (6.16): flags, nr, then every sub-call's ret */
+	KC_EXIT_ANS(TDX,       KC_SUB_ANY, 0, KC_ANS_FIELD,
+		    offsetof(struct kvm_run, hypercall) + 16, 1, "vmx/tdx.c tdx_complete_*"),
+	/* answer layout not in any header this was checked against: no
+	 * answer known, a trigger completes as before */
 	KC_EXIT(SNP_REQ_CERTS, KC_SUB_ANY, 0, "svm/sev.c snp_complete_req_certs"),
 	/* VMX needs nothing, SVM (6.16+) does; they cannot be told apart
 	 * cheaply, so flag conservatively */

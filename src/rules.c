@@ -4,9 +4,30 @@
 
 #include "rules.h"
 
+/* x86 kvm_fast_pio_out: an OUT to port 0x7e, while the VM keeps
+ * KVM_X86_QUIRK_OUT_7E_INC_RIP (the default), has RIP advanced before the
+ * exit and completes with complete_fast_pio_out_port_0x7e, which only
+ * clears pio.count (8764ed55c970, 5.1; before 5.1 every fast OUT did so).
+ * An emulated OUT owes nothing either (x86_emulate_instruction clears
+ * pio.count). A string OUTS (count > 1) stays flagged. */
+static bool out_7e_done(const struct kc_arch_rules *rules, const struct kvm_run *run)
+{
+	return rules == &kc_rules_x86 && run->exit_reason == KVM_EXIT_IO &&
+	       run->io.direction == KVM_EXIT_IO_OUT && run->io.port == 0x7e &&
+	       run->io.count == 1;
+}
+
 const struct kc_exit_rule *kc_exit_rule(const struct kc_arch_rules *rules,
 					const struct kvm_run *run)
 {
+	return kc_exit_rule_q(rules, run, 0);
+}
+
+const struct kc_exit_rule *kc_exit_rule_q(const struct kc_arch_rules *rules,
+					  const struct kvm_run *run, int out_7e_quirk_off)
+{
+	if (!out_7e_quirk_off && out_7e_done(rules, run))
+		return NULL;
 	for (size_t i = 0; i < rules->n_exits; i++) {
 		const struct kc_exit_rule *r = &rules->exits[i];
 
@@ -34,6 +55,55 @@ const struct kc_exit_rule *kc_exit_rule(const struct kc_arch_rules *rules,
 		}
 	}
 	return NULL;
+}
+
+int kc_answer_area(const struct kc_exit_rule *rule, const struct kvm_run *run,
+		   size_t run_size, unsigned int *off, unsigned int *len)
+{
+	unsigned long o, n;
+
+	switch (rule ? rule->answer : KC_ANS_NONE) {
+	case KC_ANS_NONE:
+		return 0;
+	case KC_ANS_IO_IN:
+		if (run->io.direction != KVM_EXIT_IO_IN)
+			return 0;
+		o = run->io.data_offset;
+		n = (unsigned long)run->io.size * run->io.count;
+		if (o < sizeof(struct kvm_run))
+			return 0; /* the kernel puts it past kvm_run (page 1) */
+		break;
+	case KC_ANS_MMIO_READ:
+		/* loongarch's iocsr_io has the same layout (rules-loongarch.c) */
+		if (run->mmio.is_write)
+			return 0;
+		o = offsetof(struct kvm_run, mmio.data);
+		n = run->mmio.len;
+		break;
+	case KC_ANS_RDMSR:
+		o = offsetof(struct kvm_run, msr.data);
+		n = 8;
+		break;
+	case KC_ANS_FIELD:
+		o = rule->ans_off;
+		n = 8ul * rule->ans_units;
+		break;
+	default:
+		return 0;
+	}
+	if (n > 8 && rule->answer != KC_ANS_FIELD)
+		n = 8; /* string IN: the first 8 bytes decide */
+	if (n == 0 || n > 8ul * KC_ANS_MAX_UNITS || o > run_size || n > run_size - o)
+		return 0; /* nothing sane to watch: counts as answered */
+	*off = (unsigned int)o;
+	*len = (unsigned int)n;
+	return 1;
+}
+
+bool kc_request_writes(const struct kc_request *r)
+{
+	return strstr(r->name, "SET_") || strstr(r->name, "RESET") ||
+	       strstr(r->name, "VCPU_INIT");
 }
 
 const struct kc_request *kc_request_find(const struct kc_arch_rules *rules,

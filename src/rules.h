@@ -16,6 +16,20 @@ enum kc_subtype {
 	KC_SUB_IOCSR_READ,   /* only IOCSR reads (run->iocsr_io.is_write == 0) */
 };
 
+/* Where the VMM writes the answer of an exit, the bytes the kernel copies
+ * into the guest when it finishes it (answer-aware completion, README). */
+enum kc_answer {
+	KC_ANS_NONE,      /* nothing flows back (OUT, MMIO write, WRMSR, ...),
+			     or no known field: counts as answered */
+	KC_ANS_IO_IN,     /* IN/INS: the first min(8, size * count) bytes at
+			     io.data_offset; OUT: none */
+	KC_ANS_MMIO_READ, /* a read: mmio.data[0..len) (len <= 8); a write: none */
+	KC_ANS_FIELD,     /* ans_units fields of 8 bytes at ans_off */
+	KC_ANS_RDMSR,     /* msr.data; a non-zero msr.error answers too (the
+			     kernel sets it to 0 at the exit: kvm_msr_user_space) */
+};
+#define KC_ANS_MAX_UNITS 2 /* riscv SBI: ret[0] and ret[1] */
+
 /* A kernel version as comparable number (LINUX_VERSION_CODE layout). */
 #define KC_KVER(a, b, c) (((unsigned int)(a) << 16) | ((unsigned int)(b) << 8) | (unsigned int)(c))
 
@@ -30,13 +44,21 @@ struct kc_exit_rule {
 	 * completes it again unless exit_reason is rewritten. twice_from 0:
 	 * never; twice_until 0: no fixed kernel known. */
 	unsigned int twice_from, twice_until;
+	enum kc_answer answer;
+	unsigned short ans_off;  /* KC_ANS_FIELD: offset in struct kvm_run */
+	unsigned char ans_units; /* KC_ANS_FIELD: how many 8-byte fields */
 };
 
 /* Table rows: the exit named without its KVM_EXIT_ prefix. */
 #define KC_EXIT(reason, sub, value, source) \
-	{ KVM_EXIT_##reason, sub, value, #reason, source, 0, 0 }
+	{ KVM_EXIT_##reason, sub, value, #reason, source, 0, 0, KC_ANS_NONE, 0, 0 }
 #define KC_EXIT_TWICE(reason, sub, value, source, from, until) \
-	{ KVM_EXIT_##reason, sub, value, #reason, source, from, until }
+	{ KVM_EXIT_##reason, sub, value, #reason, source, from, until, KC_ANS_NONE, 0, 0 }
+/* Rows whose exit expects an answer: kind, and for KC_ANS_FIELD its place. */
+#define KC_EXIT_ANS(reason, sub, value, ans, off, units, source) \
+	{ KVM_EXIT_##reason, sub, value, #reason, source, 0, 0, ans, off, units }
+#define KC_EXIT_TWICE_ANS(reason, sub, value, ans, off, units, source, from, until) \
+	{ KVM_EXIT_##reason, sub, value, #reason, source, from, until, ans, off, units }
 
 /* Request numbers written out, so every architecture's table builds on any
  * host. Type is always KVMIO (0xAE).
@@ -133,9 +155,24 @@ static inline const struct kc_arch_rules *kc_rules(void)
 	return __atomic_load_n((const struct kc_arch_rules **)&kc_rules_active, __ATOMIC_RELAXED);
 }
 
-/* The rule that makes this exit owe a completion, or NULL. */
+/* The rule that makes this exit owe a completion, or NULL, for a VM with
+ * the default quirks (x86: KVM_X86_QUIRK_OUT_7E_INC_RIP on). */
 const struct kc_exit_rule *kc_exit_rule(const struct kc_arch_rules *rules,
 					const struct kvm_run *run);
+
+/* The same for a VM that disabled KVM_X86_QUIRK_OUT_7E_INC_RIP when
+ * out_7e_quirk_off (KVM_ENABLE_CAP(KVM_CAP_DISABLE_QUIRKS/QUIRKS2)). */
+const struct kc_exit_rule *kc_exit_rule_q(const struct kc_arch_rules *rules,
+					  const struct kvm_run *run, int out_7e_quirk_off);
+
+/* The answer area of an exit that owes a completion: *off and *len (bytes,
+ * in units of at most 8) in struct kvm_run, or 0 when it expects none.
+ * run_size bounds the area (io.data_offset comes from the kernel). */
+int kc_answer_area(const struct kc_exit_rule *rule, const struct kvm_run *run,
+		   size_t run_size, unsigned int *off, unsigned int *len);
+
+/* Whether a trigger request writes vCPU state (KVM_SET_*, resets). */
+bool kc_request_writes(const struct kc_request *r);
 
 enum kc_req_class kc_request_class(const struct kc_arch_rules *rules,
 				   unsigned int request);

@@ -91,6 +91,10 @@ unsigned kc_settings_parse(struct kc_settings *s,
 		s->test_break = KC_BREAK_COMPLETION;
 	else if (v && strcmp(v, "guard") == 0)
 		s->test_break = KC_BREAK_GUARD;
+	else if (v && strcmp(v, "answer") == 0)
+		s->test_break = KC_BREAK_ANSWER;
+	else if (v && strcmp(v, "restore") == 0)
+		s->test_break = KC_BREAK_RESTORE;
 	else if (v)
 		bad |= KC_BAD_TEST;
 	return bad;
@@ -175,7 +179,7 @@ const struct kc_settings *kc_settings(void)
 			kc_log(KC_LOG_WARN, "KVMCOMPL_STATS=%s not understood (0|1); statistics off",
 			       env_get("KVMCOMPL_STATS"));
 		if (bad & KC_BAD_TEST)
-			kc_log(KC_LOG_WARN, "KVMCOMPL_TEST_BREAK=%s not understood (completion|guard); ignored",
+			kc_log(KC_LOG_WARN, "KVMCOMPL_TEST_BREAK=%s not understood (completion|guard|answer|restore); ignored",
 			       env_get("KVMCOMPL_TEST_BREAK"));
 	}
 	return &the_settings;

@@ -17,6 +17,8 @@ enum kc_complete_mode {
  * can show that they fail without it. */
 #define KC_BREAK_COMPLETION 1u
 #define KC_BREAK_GUARD 2u
+#define KC_BREAK_ANSWER 4u  /* no marker: every trigger completes (old rule) */
+#define KC_BREAK_RESTORE 8u /* the marker is left for the guest */
 
 #define KC_CAP_DEFAULT (-1)
 

@@ -136,6 +136,10 @@ struct kc_vcpu *kc_vcpu_new(int fd, int own, int id, int met_later)
 	 * exit that owes a completion: set now, nobody has re-entered since. */
 	atomic_store(&v->pending, met_later && (run->flags & KVM_RUN_NEEDS_COMPLETION));
 	atomic_store(&v->held, 0);
+	atomic_store(&v->marked, 0);
+	atomic_store(&v->midexit, 0);
+	atomic_store(&v->out_7e_quirk_off, 0);
+	v->vm_fd = -1;
 	atomic_store_explicit(&v->refs, 1, memory_order_release);
 	return v;
 }
@@ -252,9 +256,9 @@ void kc_vcpu_report_all(void)
 			kc_stats_report(&v->stats, v->id, v->fd);
 }
 
-int kc_update_flag(struct kvm_run *run, int *twice)
+int kc_update_flag(struct kvm_run *run, int *twice, int out_7e_quirk_off)
 {
-	const struct kc_exit_rule *rule = kc_exit_rule(kc_rules(), run);
+	const struct kc_exit_rule *rule = kc_exit_rule_q(kc_rules(), run, out_7e_quirk_off);
 	const struct kc_kernel *k = kc_kernel();
 
 	*twice = rule && rule->twice_from && k->version >= rule->twice_from &&
@@ -282,13 +286,144 @@ void kc_guard_after_eintr(struct kvm_run *run, int twice)
 		run->exit_reason = KVM_EXIT_INTR;
 }
 
+/* The marker is the original bytes XOR this key: never equal to what was
+ * there (an answer equal to the last one is seen), and not the usual next
+ * values either: every key byte flips at least five bits, bit 7 among them,
+ * and is no run of low ones (no ASCII after ASCII, no status-bit toggle,
+ * no +-1); 0x00 and 0xff collide only after 0xe7 or 0x18 (README, "The
+ * marker"). */
+static const unsigned char mark_key[8] = { 0xe7, 0xd9, 0xeb, 0xf5, 0xe3, 0xcd, 0xf9, 0xdb };
+
+/* Areas shorter than this are marked lazily: a marker in 1 to 3 bytes is a
+ * value a device may well answer (an x86 IN's data is cleared before the
+ * exit, so its marker would be one fixed byte), and a marker written at
+ * every exit would turn such an answer into the original bytes for every
+ * VMM. From 4 bytes on a collision is one value in 2^32. */
+#define KC_EAGER_MIN 4
+
+/* At an exit that expects an answer: keep the bytes there and, for an area
+ * of KC_EAGER_MIN bytes or more, write the marker. */
+static void mark(struct kc_vcpu *v, struct kvm_run *run)
+{
+	const struct kc_exit_rule *rule;
+	unsigned int off, len;
+	unsigned char *area;
+
+	atomic_store_explicit(&v->midexit, 0, memory_order_relaxed);
+	/* Off: no trigger completes, and kvmcompl_complete() at an
+	 * unanswered exit finishes it with the bytes there, as marking and
+	 * putting them back would: nothing to gain on the hot path. */
+	if (kc_settings()->complete == KC_COMPLETE_OFF ||
+	    (kc_settings()->test_break & KC_BREAK_ANSWER))
+		return;
+	rule = kc_exit_rule_q(kc_rules(), run, atomic_load_explicit(&v->out_7e_quirk_off,
+								    memory_order_relaxed));
+	if (!kc_answer_area(rule, run, v->run_size, &off, &len))
+		return;
+	area = (unsigned char *)run + off;
+	memcpy(v->ans_saved, area, len);
+	for (unsigned int i = 0; i < len; i++)
+		v->ans_mark[i] = v->ans_saved[i] ^ mark_key[i % 8];
+	v->ans_off = off;
+	v->ans_len = len;
+	v->ans_msr = rule->answer == KC_ANS_RDMSR;
+	if (len < KC_EAGER_MIN) {
+		atomic_store_explicit(&v->marked, KC_MARK_LAZY, memory_order_release);
+		return;
+	}
+	memcpy(area, v->ans_mark, len);
+	atomic_store_explicit(&v->marked, KC_MARK_EAGER, memory_order_release);
+}
+
+/* A short area still holding the exit's bytes: either the VMM has not
+ * answered, or it answered with those very bytes (0 for an x86 IN); the
+ * first cannot be finished, so it is taken as unanswered, and on the exit's
+ * own thread the marker is written now to see a later answer (another
+ * thread could race the vCPU thread's re-entry: it only compares). The
+ * state says EAGER before the marker is there, so a re-entry in between
+ * finds nothing to put back rather than leaving the marker; one
+ * compare-and-swap of the aligned word (io.data_offset is page-aligned,
+ * mmio.data 8-aligned) never overwrites an answer written meanwhile. */
+static int lazy_answered(struct kc_vcpu *v, unsigned char *area)
+{
+	uintptr_t a = (uintptr_t)area;
+	unsigned char word[4];
+	uint32_t old, mark;
+
+	if (memcmp(area, v->ans_saved, v->ans_len) != 0)
+		return 1;
+	if ((a & 3) || v->ans_len > 4 ||
+	    atomic_load_explicit(&v->runner, memory_order_relaxed) != (unsigned long)pthread_self())
+		return 0;
+	memcpy(&old, area, 4);
+	memcpy(word, &old, 4);
+	memcpy(word, v->ans_saved, v->ans_len); /* the exit's bytes, expected */
+	memcpy(&old, word, 4);
+	memcpy(word, v->ans_mark, v->ans_len);
+	memcpy(&mark, word, 4);
+	atomic_store_explicit(&v->marked, KC_MARK_EAGER, memory_order_release);
+	/* failed: answered meanwhile, which the EAGER state also reports */
+	return !atomic_compare_exchange_strong((_Atomic uint32_t *)area, &old, mark);
+}
+
+int kc_vcpu_answered(struct kc_vcpu *v)
+{
+	unsigned char *area;
+	int m = atomic_load_explicit(&v->marked, memory_order_acquire);
+
+	if (m == KC_MARK_NONE)
+		return 1;
+	area = (unsigned char *)v->run + v->ans_off;
+	if (m == KC_MARK_LAZY)
+		return lazy_answered(v, area);
+	/* x86 complete_*_rdmsr: a non-zero error injects #GP, data unused */
+	if (v->ans_msr && v->run->msr.error)
+		return 1;
+	for (unsigned int u = 0; u < v->ans_len; u += 8) {
+		unsigned int n = v->ans_len - u < 8 ? v->ans_len - u : 8;
+
+		if (memcmp(area + u, v->ans_mark + u, n) != 0)
+			return 1;
+	}
+	return 0;
+}
+
+void kc_vcpu_unmark(struct kc_vcpu *v)
+{
+	unsigned char *area;
+
+	if (atomic_exchange_explicit(&v->marked, KC_MARK_NONE, memory_order_acq_rel) != KC_MARK_EAGER)
+		return; /* nothing written over the VMM's area */
+	area = (unsigned char *)v->run + v->ans_off;
+	/* Unit by unit: a VMM may answer one field and leave another to the
+	 * kernel's value (riscv SBI ret[1]). */
+	for (unsigned int u = 0; u < v->ans_len; u += 8) {
+		unsigned int n = v->ans_len - u < 8 ? v->ans_len - u : 8;
+
+		if (memcmp(area + u, v->ans_mark + u, n) == 0 &&
+		    !(kc_settings()->test_break & KC_BREAK_RESTORE))
+			memcpy(area + u, v->ans_saved + u, n);
+	}
+}
+
+void kc_vcpu_out_7e_quirk_off(int vm_fd)
+{
+	for (struct kc_vcpu *v = atomic_load(&all_slots); v; v = v->next)
+		if (!atomic_load(&v->free) && v->vm_fd == vm_fd)
+			atomic_store(&v->out_7e_quirk_off, 1);
+}
+
 /* Record what the exit now in run owes. */
 static void note_exit(struct kc_vcpu *v, struct kvm_run *run)
 {
-	int twice, pending = kc_update_flag(run, &twice);
+	int twice, pending = kc_update_flag(run, &twice,
+					    atomic_load_explicit(&v->out_7e_quirk_off,
+								 memory_order_relaxed));
 
 	kc_stats_exit(&v->stats, run->exit_reason, pending);
 	atomic_store_explicit(&v->twice, twice, memory_order_relaxed);
+	if (pending)
+		mark(v, run);
 	atomic_store_explicit(&v->pending, pending, memory_order_relaxed);
 }
 
@@ -348,6 +483,9 @@ int kc_vcpu_run(struct kc_vcpu *v, int fd, void *arg)
 		kc_cpu_relax();
 	}
 
+	/* Whatever the VMM left unanswered reaches the guest as it would
+	 * natively: the original bytes, not the marker. */
+	kc_vcpu_unmark(v);
 	if (atomic_exchange_explicit(&v->held, 0, memory_order_acq_rel)) {
 		/* A completion already produced this exit: hand it over
 		 * without entering the kernel. */

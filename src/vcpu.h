@@ -33,6 +33,18 @@ struct kc_vcpu {
 	unsigned char kvm_sigmask[16];
 	unsigned int kvm_sigmask_len;
 	_Atomic unsigned long runner; /* pthread_self() of the last KVM_RUN */
+	/* Answer-aware completion (README): the answer area of the exit
+	 * handed to the VMM holds a marker until the VMM writes its answer.
+	 * marked: KC_MARK_* (set and cleared by the vCPU's own KVM_RUN or a
+	 * claimed completion); midexit: a state ioctl passed through while
+	 * the exit was unanswered, in this pending window. */
+	atomic_int marked, midexit;
+	unsigned int ans_off, ans_len, ans_msr;
+	unsigned char ans_saved[16], ans_mark[16];
+	/* The VM disabled KVM_X86_QUIRK_OUT_7E_INC_RIP; vm_fd: the VM's fd
+	 * number at KVM_CREATE_VCPU (-1: unknown), to follow a later disable. */
+	atomic_int out_7e_quirk_off;
+	int vm_fd;
 	struct kvm_run *run;   /* the library's own mapping */
 	size_t run_size;
 	/* The library's own descriptor of the vCPU: a completion uses it, so
@@ -49,6 +61,27 @@ struct kc_vcpu {
  * met_later: the fd was not seen created, so an exit may be pending
  * already; the flag in the shared kvm_run page says so. */
 struct kc_vcpu *kc_vcpu_new(int fd, int own, int id, int met_later);
+
+/* Answer-aware completion: what the answer area holds. */
+enum kc_mark {
+	KC_MARK_NONE,  /* nothing watched: counts as answered */
+	KC_MARK_EAGER, /* the marker is in place since the exit */
+	KC_MARK_LAZY,  /* a short area (< 4 bytes): its bytes are kept, the
+			  marker is written only at the first state ioctl */
+};
+
+/* Whether the VMM's answer is there: the marker was overwritten (in some
+ * 8-byte unit), a short area changed, or nothing is watched. A short area
+ * still unchanged gets its marker now. */
+int kc_vcpu_answered(struct kc_vcpu *v);
+
+/* Put the exit's original bytes back where the marker is intact (the VMM
+ * never answered there) and forget the marker; called by the vCPU's own
+ * KVM_RUN and by a claimed completion, before the kernel reads the area. */
+void kc_vcpu_unmark(struct kc_vcpu *v);
+
+/* A VM fd disabled KVM_X86_QUIRK_OUT_7E_INC_RIP: its vCPUs follow. */
+void kc_vcpu_out_7e_quirk_off(int vm_fd);
 
 /* A close-on-exec copy of fd for the library itself, numbered high. */
 int kc_private_fd(int fd);
@@ -92,7 +125,7 @@ int kc_vcpu_run(struct kc_vcpu *v, int fd, void *arg);
  * completion; *twice says whether this kernel would redo that completion
  * after an EINTR. With a kernel that sets the flag itself, its flag is the
  * answer and is left alone. */
-int kc_update_flag(struct kvm_run *run, int *twice);
+int kc_update_flag(struct kvm_run *run, int *twice, int out_7e_quirk_off);
 
 /* KVM_RUN failed with err (not EINTR) at an exit that owed a completion:
  * whether the kernel still owes it (per architecture and error). */

@@ -13,8 +13,13 @@
  *     (result, errno, output buffer);
  *   - after a KVM_RUN that returned an exit the kernel owes a completion
  *     for, bit 15 is set;
- *   - after a state ioctl (GET/SET_REGS, ...) nothing is owed any more,
- *     unless the completion produced a new exit (split MMIO);
+ *   - answer-aware completion: a state ioctl (GET/SET_REGS, ...) at an
+ *     owed exit the VMM has answered (or that expects no answer) leaves
+ *     nothing owed, unless the completion produced a new exit (split
+ *     MMIO), or it is a SET after a state ioctl passed the exit unanswered;
+ *     at an exit the VMM has not answered it finishes nothing. "Answered"
+ *     is what the harness can see: it changed the answer area (an answer
+ *     equal to what it found there, the library's marker, counts as none);
  * and after every input, once every fd is closed: no fd and no kvm_run
  * mapping of the library is left (LeakSanitizer covers malloc). */
 #define _GNU_SOURCE
@@ -54,8 +59,11 @@ static size_t left;
 
 static unsigned (*kd_doubles)(void);
 static int (*kd_vcpu)(int, unsigned *, int *);
-/* per double vCPU: exits the VMM has received from a KVM_RUN */
+/* per double vCPU: exits the VMM has received from a KVM_RUN; whether it
+ * answered the last one (or it expects no answer); whether a state ioctl
+ * passed it unanswered */
 static unsigned received[512];
+static unsigned char answered[512], midexit[512];
 static void (*kd_reset)(void);
 static int (*api_complete)(int);
 static int baseline_fds = -1;
@@ -248,6 +256,33 @@ static void nonkvm_ioctl(int fd)
 	}
 }
 
+/* One state ioctl, checked against the answer-aware rules. */
+static int checked_state_ioctl(struct fdent *e, unsigned long req, void *buf)
+{
+	unsigned before = 0, after = 0;
+	int pend0, pend, id = -1, r, owed, should, finished;
+
+	pend0 = kd_vcpu(e->fd, &before, &id);
+	r = ioctl(e->fd, req, buf);
+	if (pend0 < 0 || id < 0 || id >= 512)
+		return r;
+	/* the exit the VMM received is owed (not one a completion produced
+	 * and holds for the VMM's next KVM_RUN) */
+	owed = pend0 == 1 && before == received[id];
+	pend = kd_vcpu(e->fd, &after, &id);
+	finished = !(pend == 1 && after == before);
+	if (owed) {
+		should = answered[id] && !(midexit[id] && req == KVM_SET_REGS);
+		if (should && !finished)
+			fail("a state ioctl at an answered exit left the completion owed");
+		if (!should && finished)
+			fail("a state ioctl finished an exit the VMM had not answered (or was editing)");
+		if (!answered[id])
+			midexit[id] = 1;
+	}
+	return r;
+}
+
 static void state_ioctl(struct fdent *e)
 {
 	static const unsigned long reqs[] = { KVM_GET_REGS, KVM_SET_REGS, KVM_GET_SREGS, KVM_GET_FPU,
@@ -255,17 +290,21 @@ static void state_ioctl(struct fdent *e)
 					      KVM_GET_DEBUGREGS, KVM_GET_MSRS, KVM_GET_XSAVE };
 	unsigned long req = reqs[byte() % (sizeof reqs / sizeof reqs[0])];
 	static union { struct kvm_regs r; struct kvm_msrs m; uint8_t x[8192]; } buf;
-	unsigned after = 0;
-	int pend, id = 0;
 
 	memset(&buf, 0, sizeof buf);
-	if (req == KVM_SET_REGS && ioctl(e->fd, KVM_GET_REGS, &buf.r) < 0) return;
-	ioctl(e->fd, req, &buf);
-	/* still owed is fine only for an exit a completion produced that
-	 * the VMM has not received yet (held for its next KVM_RUN) */
-	pend = kd_vcpu(e->fd, &after, &id);
-	if (pend == 1 && id >= 0 && id < 512 && after == received[id])
-		fail("a state ioctl ran while the kernel still owed a completion");
+	if (req == KVM_SET_REGS && checked_state_ioctl(e, KVM_GET_REGS, &buf.r) < 0) return;
+	checked_state_ioctl(e, req, &buf);
+}
+
+/* Write an answer of n bytes of value b at p; whether it changed them. */
+static int answer(uint8_t *p, unsigned n, uint8_t b)
+{
+	int changed = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		changed |= p[i] != b;
+	memset(p, b, n);
+	return changed;
 }
 
 static void vcpu_run(struct fdent *e, struct kvm_run *run)
@@ -278,14 +317,24 @@ static void vcpu_run(struct fdent *e, struct kvm_run *run)
 	r = ioctl(e->fd, KVM_RUN, 0);
 	pend = kd_vcpu(e->fd, &ex, &id);
 	if (r == 0 && pend >= 0 && id >= 0 && id < 512) received[id] = ex;
+	if (pend >= 0 && id >= 0 && id < 512) {
+		/* a new exit, or none: nothing unanswered the library watches */
+		answered[id] = 1;
+		midexit[id] = 0;
+	}
 	if (r == 0 && pend == 1 && run && !(run->flags & FLAG15))
 		fail("KVM_RUN returned an exit that owes a completion without bit 15");
 	if (r != 0 || !run) return;
-	/* answer the exit as a VMM does */
-	if (run->exit_reason == KVM_EXIT_IO && run->io.direction == KVM_EXIT_IO_IN && run->io.data_offset < 3 * 4096 - 8)
-		memset((uint8_t *)run + run->io.data_offset, (int)byte(), run->io.size * run->io.count < 8 ? run->io.size * run->io.count : 8);
-	else if (run->exit_reason == KVM_EXIT_MMIO && !run->mmio.is_write)
-		memset(run->mmio.data, (int)byte(), sizeof run->mmio.data);
+	/* answer the exit as a VMM does, or leave it unanswered (a ucall) */
+	if (run->exit_reason == KVM_EXIT_IO && run->io.direction == KVM_EXIT_IO_IN && run->io.data_offset < 3 * 4096 - 8) {
+		unsigned n = run->io.size * run->io.count < 8 ? run->io.size * run->io.count : 8;
+		int a = byte() % 4 ? answer((uint8_t *)run + run->io.data_offset, n, byte()) : 0;
+		if (id >= 0 && id < 512) answered[id] = (unsigned char)a;
+	} else if (run->exit_reason == KVM_EXIT_MMIO && !run->mmio.is_write) {
+		unsigned n = run->mmio.len <= 8 ? run->mmio.len : 8;
+		int a = byte() % 4 ? answer(run->mmio.data, n, byte()) : 0;
+		if (id >= 0 && id < 512) answered[id] = (unsigned char)a;
+	}
 	if (byte() % 8 == 0) run->immediate_exit = 1; /* a VMM kick */
 	if (byte() % 8 == 0) run->flags |= FLAG15;   /* a VMM that writes bit 15 */
 }
@@ -343,7 +392,14 @@ static void step(void)
 		}
 		break;
 	case 9:
-		if ((v = pick(F_VCPU))) api_complete(v->fd);
+		if ((v = pick(F_VCPU))) {
+			unsigned ex;
+			int id = -1;
+			/* kvmcompl_complete() finishes even an unanswered exit (with
+			 * its original bytes) and forgets the marker */
+			api_complete(v->fd);
+			if (kd_vcpu(v->fd, &ex, &id) >= 0 && id >= 0 && id < 512) answered[id] = 1;
+		}
 		break;
 	case 10: /* a non-KVM fd */
 		switch (byte() % 4) {
@@ -406,7 +462,16 @@ static void step(void)
 			if (ioctl(e->fd, req, a) == 0 && req == KVM_RUN) {
 				unsigned ex;
 				int id = 0;
-				if (kd_vcpu(e->fd, &ex, &id) >= 0 && id >= 0 && id < 512) received[id] = ex;
+				struct kvm_run *run = run_of(e->fd);
+				if (kd_vcpu(e->fd, &ex, &id) >= 0 && id >= 0 && id < 512) {
+					received[id] = ex;
+					midexit[id] = 0;
+					/* left as it is: unanswered if it expects an answer */
+					answered[id] = !(run && ((run->exit_reason == KVM_EXIT_IO &&
+								 run->io.direction == KVM_EXIT_IO_IN) ||
+								(run->exit_reason == KVM_EXIT_MMIO &&
+								 !run->mmio.is_write)));
+				}
 			}
 		}
 		break;
@@ -439,6 +504,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (vms[i].mem) { munmap(vms[i].mem, 0x10000); vms[i].mem = NULL; vms[i].users = 0; }
 	kd_reset();
 	memset(received, 0, sizeof received);
+	memset(answered, 1, sizeof answered);
+	memset(midexit, 0, sizeof midexit);
 	if ((n = count_fds()) != baseline_fds) {
 		fprintf(stderr, "open fds: %d, at start %d\n", n, baseline_fds);
 		list_fds();

@@ -638,6 +638,17 @@ static int vm_ioctl(struct kd_vm *vm, unsigned int req, unsigned long arg)
 			vm->msr_exit_reasons = (uint32_t)c->args[0];
 			return 0;
 		}
+		/* KVM_CAP_DISABLE_QUIRKS (4.3, 41dbc6bcd922): x86.c
+		 * kvm_vm_ioctl_enable_cap stores args[0] as the disabled mask;
+		 * KVM_CAP_DISABLE_QUIRKS2 (6.0) ORs in the supported bits */
+		if (a == KD_X86 && c->cap == KVM_CAP_DISABLE_QUIRKS) {
+			vm->disabled_quirks = c->args[0];
+			return 0;
+		}
+		if (a == KD_X86 && kd_p->ver >= KD_VER(6, 0) && c->cap == 213) {
+			vm->disabled_quirks |= c->args[0];
+			return 0;
+		}
 		errno = EINVAL;
 		return -1;
 	}
@@ -668,12 +679,18 @@ static int vm_ioctl(struct kd_vm *vm, unsigned int req, unsigned long arg)
 /* A signal pending in this thread and not blocked by the mask KVM_RUN
  * runs with (KVM_SET_SIGNAL_MASK's, else the thread's own). The double
  * neither delivers nor consumes it. */
+/* The caller's signal mask while the double runs a vCPU ioctl with every
+ * signal blocked (ioctl below). */
+static __thread sigset_t caller_mask;
+static __thread int have_caller_mask;
+
 static int signal_pending_unmasked(struct kd_vcpu *v)
 {
 	sigset_t pend, mask;
 
 	if (sigpending(&pend) < 0) return 0;
 	if (v->sigset_active) mask = v->sigset;
+	else if (have_caller_mask) mask = caller_mask;
 	else pthread_sigmask(SIG_SETMASK, NULL, &mask);
 	for (int s = 1; s < NSIG; s++)
 		if (sigismember(&pend, s) == 1 && sigismember(&mask, s) != 1) return 1;
@@ -841,18 +858,36 @@ EXPORT int ioctl(int fd, unsigned long request, ...)
 	arg = va_arg(ap, unsigned long);
 	va_end(ap);
 	resolve();
-	if (((req >> 8) & 0xff) != 0xAE || (k = lookup(fd, &o)) == K_NONE)
+	if (((req >> 8) & 0xff) != 0xAE)
 		return real_ioctl(fd, request, arg);
-	switch (k) {
-	case K_SYSTEM: return sys_ioctl(req, arg);
-	case K_VM:
-		if (((struct kd_vm *)o)->dead) { errno = EIO; return -1; }
-		return vm_ioctl(o, req, arg);
-	case K_VCPU: return vcpu_ioctl(o, req, arg);
-	default: break;
+	{
+		/* A system call runs to its end (or to KVM_RUN's EINTR): no
+		 * handler of this thread runs inside the double, where it could
+		 * re-enter it and wait on a lock this thread holds (the object
+		 * table, a vCPU: tests/stress.test's signal storm). */
+		sigset_t all, old;
+		int r, e;
+
+		sigfillset(&all);
+		pthread_sigmask(SIG_SETMASK, &all, &old);
+		caller_mask = old;
+		have_caller_mask = 1;
+		switch (k = lookup(fd, &o)) {
+		case K_NONE: r = real_ioctl(fd, request, arg); break;
+		case K_SYSTEM: r = sys_ioctl(req, arg); break;
+		case K_VM:
+			if (((struct kd_vm *)o)->dead) { errno = EIO; r = -1; break; }
+			r = vm_ioctl(o, req, arg);
+			break;
+		case K_VCPU: r = vcpu_ioctl(o, req, arg); break;
+		default: errno = ENOTTY; r = -1; break;
+		}
+		e = errno;
+		have_caller_mask = 0;
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		errno = e;
+		return r;
 	}
-	errno = ENOTTY;
-	return -1;
 }
 
 /* Only to count closes of descriptors that are not open. */

@@ -38,6 +38,7 @@ struct kd_vm {
 	struct { uint32_t flags, nmsrs, base; uint8_t bitmap[64]; } range[4];
 	int nrange;
 	int dead;        /* KDOUBLE_FAULT run:EIO: kvm->vm_dead (kvm_vm_dead) */
+	uint64_t disabled_quirks; /* x86 kvm->arch.disabled_quirks */
 };
 
 /* x86 vCPU: architectural state as stored by the SET ioctls, and the
@@ -45,7 +46,7 @@ struct kd_vm {
  * emulator context it resumes). */
 #if KD_HOST_X86
 enum kd_cui { CUI_NONE, CUI_FAST_PIO_IN, CUI_FAST_PIO_OUT, CUI_EMU_PIO_IN, CUI_EMU_MMIO,
-	      CUI_RDMSR };
+	      CUI_RDMSR, CUI_FAST_PIO_OUT_7E };
 struct kd_x86 {
 	struct kvm_regs regs;
 	struct kvm_sregs sregs;

@@ -90,6 +90,9 @@ static void exit_io(struct kd_vcpu *v, int in, unsigned port, unsigned count)
 	run->io.port = (uint16_t)port;
 	run->io.count = count;
 	run->io.data_offset = PIO_OFFSET;
+	/* x86.c emulator_pio_in_out (and emulator_pio_in_emulated before
+	 * 5.18): an IN's data is cleared before the exit, an OUT's copied */
+	if (in) memset((uint8_t *)run + PIO_OFFSET, 0, count);
 	kd_new_exit(v);
 }
 
@@ -278,6 +281,14 @@ static int step(struct kd_vcpu *v)
 			 * sets complete_fast_pio_in, which copies the PIO data to
 			 * RAX on the next KVM_RUN. */
 			x->cui = in ? CUI_FAST_PIO_IN : CUI_NONE;
+		} else if (!in && port == 0x7e && !(v->vm->disabled_quirks & (1u << 3))) {
+			/* kvm_fast_pio_out, 8764ed55c970 "KVM: x86: Whitelist
+			 * port 0x7e for pre-incrementing %rip" (5.1): with
+			 * KVM_X86_QUIRK_OUT_7E_INC_RIP (default) RIP is skipped
+			 * before the exit; complete_fast_pio_out_port_0x7e only
+			 * clears pio.count */
+			x->regs.rip += p;
+			x->cui = CUI_FAST_PIO_OUT_7E;
 		} else {
 			x->pio_linear_rip = lip;
 			x->cui = in ? CUI_FAST_PIO_IN : CUI_FAST_PIO_OUT;
@@ -298,6 +309,7 @@ static int step(struct kd_vcpu *v)
 		n = (unsigned)(cx < 1024 ? cx : 1024);
 		if (n > 0x1000 - (x->regs.rdi & 0xfff)) n = (unsigned)(0x1000 - (x->regs.rdi & 0xfff));
 		x->insn_len = p;
+		x->regs_dirty = 0;
 		x->cui = CUI_EMU_PIO_IN;
 		exit_io(v, 1, (uint16_t)x->regs.rdx, n);
 		return 1;
@@ -417,6 +429,9 @@ static int complete(struct kd_vcpu *v)
 			write_reg(x, 0, pio[0], 1);
 		}
 		return 1;
+	case CUI_FAST_PIO_OUT_7E:
+		kd_completed(v, "complete_fast_pio_out_port_0x7e");
+		return 1;
 	case CUI_FAST_PIO_OUT:
 		kd_completed(v, "complete_fast_pio_out");
 		if (linear_rip(x) == x->pio_linear_rip) x->regs.rip += x->insn_len;
@@ -428,7 +443,18 @@ static int complete(struct kd_vcpu *v)
 		uint64_t cmask = m == 16 ? 0xffff : m == 32 ? 0xffffffffull : ~0ull;
 		uint64_t dst = (m == 64 ? 0 : x->sregs.es.base) + (x->regs.rdi & cmask);
 		unsigned n = run->io.count;
-		uint8_t *h = kd_gpa(v->vm, dst, n);
+		uint8_t *h;
+		/* The re-emulation reads the count from RCX again
+		 * (emulate.c pio_in_emulated: min3(in_page, 1024, RCX)); after
+		 * a SET_REGS that changed it (userspace_io_test) only that many
+		 * of the answered bytes reach memory: emulator_pio_in_emulated
+		 * "@count isn't guaranteed to match pio.count" */
+		if (x->regs_dirty) {
+			uint64_t cx = x->regs.rcx & cmask;
+			if (cx == 0) cx = 1;
+			if (cx < n) n = (unsigned)cx;
+		}
+		h = kd_gpa(v->vm, dst, n);
 		kd_completed(v, "complete_emulated_pio");
 		if (!h) {
 			kd_internal_error(v, "rep insb into non-RAM");

@@ -66,8 +66,17 @@ PATH=$PATH:/usr/sbin:/sbin
 #     complete_fast_pio_out ("IO, OUT, fast path": advances RIP), so a save
 #     and restore before re-entry performs the write twice. mmio_write stays
 #     information only: RIP is past the store at the exit ("MMIO write").
+#   ucall_in, insb_edit, out7e  control-clean everywhere: the VMM reads
+#     state at an exit it has not answered (or one the kernel already
+#     finished), native behaviour is the reference (answer-aware completion).
+#   out7e_noquirk  control-bug: with KVM_X86_QUIRK_OUT_7E_INC_RIP disabled
+#     the OUT to 0x7e is fast PIO like any other (complete_fast_pio_out).
 control_svm="getset_in/real=control-clean getset_in/long=control-clean
-	out/real=control-bug out/long=control-bug"
+	out/real=control-bug out/long=control-bug
+	ucall_in/real=control-clean ucall_in/long=control-clean
+	insb_edit/real=control-clean insb_edit/long=control-clean
+	out7e/real=control-clean out7e/long=control-clean
+	out7e_noquirk/real=control-bug out7e_noquirk/long=control-bug"
 
 # Guest-side backend of every kernel in the list (TCG -cpu max: SVM).
 backend=svm
@@ -88,7 +97,8 @@ gen_cases() {
 	for mode in real long; do
 		for s in in mmio_read rdmsr out mmio_write insb getset_in getset_mmio \
 			 split_read split_write flags cap vmm_immediate_exit inherited \
-			 other_thread race; do
+			 other_thread race ucall_in insb_edit read_then_save_in \
+			 read_then_save_mmio out7e out7e_noquirk; do
 			c=$(control_expect "$s/$mode")
 			printf '%s\twith\tfixed\tenv LD_PRELOAD="$P" $V %s %s fixed\n' "$s/$mode" $s $mode
 			printf '%s\twithout\t%s\t$V %s %s %s\n' "$s/$mode" "$c" $s $mode "$c"

@@ -141,14 +141,128 @@ START_TEST(flag_update_keeps_other_bits)
 	run.flags = KVM_RUN_X86_SMM | KVM_RUN_X86_BUS_LOCK;
 	int twice;
 
-	ck_assert_int_eq(kc_update_flag(&run, &twice), 1);
+	ck_assert_int_eq(kc_update_flag(&run, &twice, 0), 1);
 	ck_assert_int_eq(twice, 0);
 	ck_assert_uint_eq(run.flags, KVM_RUN_NEEDS_COMPLETION | KVM_RUN_X86_SMM | KVM_RUN_X86_BUS_LOCK);
 	run.exit_reason = KVM_EXIT_HLT;
-	ck_assert_int_eq(kc_update_flag(&run, &twice), 0);
+	ck_assert_int_eq(kc_update_flag(&run, &twice, 0), 0);
 	ck_assert_uint_eq(run.flags, KVM_RUN_X86_SMM | KVM_RUN_X86_BUS_LOCK);
 	ck_assert_uint_eq(KVM_RUN_NEEDS_COMPLETION, 1u << 15);
 	ck_assert_uint_eq(KVM_CAP_NEEDS_COMPLETION, 239);
+}
+END_TEST
+
+/* complete_fast_pio_out_port_0x7e: an OUT of one unit to 0x7e owes nothing
+ * while KVM_X86_QUIRK_OUT_7E_INC_RIP is on; an IN there, a string OUT, or
+ * the quirk off: owed. */
+START_TEST(out_to_port_0x7e)
+{
+	struct kvm_run run;
+
+	memset(&run, 0, sizeof run);
+	run.exit_reason = KVM_EXIT_IO;
+	run.io.direction = KVM_EXIT_IO_OUT;
+	run.io.port = 0x7e;
+	run.io.size = 1;
+	run.io.count = 1;
+	ck_assert_ptr_null(kc_exit_rule(&kc_rules_x86, &run));
+	ck_assert_ptr_nonnull(kc_exit_rule_q(&kc_rules_x86, &run, 1));
+	run.io.count = 2;
+	ck_assert_ptr_nonnull(kc_exit_rule(&kc_rules_x86, &run));
+	run.io.count = 1;
+	run.io.direction = KVM_EXIT_IO_IN;
+	ck_assert_ptr_nonnull(kc_exit_rule(&kc_rules_x86, &run));
+	run.io.direction = KVM_EXIT_IO_OUT;
+	run.io.port = 0x7f;
+	ck_assert_ptr_nonnull(kc_exit_rule(&kc_rules_x86, &run));
+}
+END_TEST
+
+/* The answer areas of src/rules-*.c (README, answer-aware completion). */
+static int area(const struct kc_arch_rules *r, struct kvm_run *run, unsigned *off, unsigned *len)
+{
+	return kc_answer_area(kc_exit_rule(r, run), run, 8192, off, len);
+}
+
+START_TEST(answer_areas)
+{
+	struct kvm_run run;
+	unsigned off = 0, len = 0;
+
+	memset(&run, 0, sizeof run);
+	run.exit_reason = KVM_EXIT_IO;
+	run.io.direction = KVM_EXIT_IO_IN;
+	run.io.size = 1;
+	run.io.count = 1;
+	run.io.data_offset = 4096;
+	ck_assert(area(&kc_rules_x86, &run, &off, &len));
+	ck_assert_uint_eq(off, 4096);
+	ck_assert_uint_eq(len, 1);
+	run.io.count = 10; /* rep insb: the first 8 bytes decide */
+	ck_assert(area(&kc_rules_x86, &run, &off, &len) && len == 8);
+	run.io.data_offset = 16; /* inside kvm_run: not the kernel's */
+	ck_assert(!area(&kc_rules_x86, &run, &off, &len));
+	run.io.data_offset = 8190; /* beyond the mapping */
+	ck_assert(!area(&kc_rules_x86, &run, &off, &len));
+	run.io.data_offset = 4096;
+	run.io.direction = KVM_EXIT_IO_OUT;
+	ck_assert(!area(&kc_rules_x86, &run, &off, &len));
+
+	memset(&run, 0, sizeof run);
+	run.exit_reason = KVM_EXIT_MMIO;
+	run.mmio.len = 4;
+	ck_assert(area(&kc_rules_x86, &run, &off, &len));
+	ck_assert_uint_eq(off, offsetof(struct kvm_run, mmio.data));
+	ck_assert_uint_eq(len, 4);
+	ck_assert(area(&kc_rules_arm64, &run, &off, &len) && len == 4);
+	ck_assert(area(&kc_rules_mips, &run, &off, &len) && len == 4);
+	run.mmio.is_write = 1;
+	ck_assert(!area(&kc_rules_x86, &run, &off, &len));
+	ck_assert(!area(&kc_rules_powerpc, &run, &off, &len)); /* flagged, no answer */
+
+	memset(&run, 0, sizeof run);
+	run.exit_reason = KVM_EXIT_X86_RDMSR;
+	ck_assert(area(&kc_rules_x86, &run, &off, &len));
+	ck_assert_uint_eq(off, offsetof(struct kvm_run, msr.data));
+	ck_assert_uint_eq(len, 8);
+	run.exit_reason = KVM_EXIT_X86_WRMSR;
+	ck_assert(!area(&kc_rules_x86, &run, &off, &len));
+	run.exit_reason = KVM_EXIT_HYPERCALL;
+	ck_assert(area(&kc_rules_x86, &run, &off, &len));
+	ck_assert_uint_eq(off, offsetof(struct kvm_run, hypercall.ret));
+	ck_assert(area(&kc_rules_loongarch, &run, &off, &len));
+	ck_assert_uint_eq(off, offsetof(struct kvm_run, hypercall.ret));
+	run.exit_reason = KVM_EXIT_XEN;
+	ck_assert(area(&kc_rules_x86, &run, &off, &len));
+	ck_assert_uint_eq(off, offsetof(struct kvm_run, xen.u.hcall.result));
+	run.exit_reason = KVM_EXIT_HYPERV;
+	run.hyperv.type = KVM_EXIT_HYPERV_HCALL;
+	ck_assert(area(&kc_rules_x86, &run, &off, &len));
+	ck_assert_uint_eq(off, offsetof(struct kvm_run, hyperv.u.hcall.result));
+	run.exit_reason = KVM_EXIT_RISCV_SBI;
+	ck_assert(area(&kc_rules_riscv, &run, &off, &len));
+	ck_assert_uint_eq(off, offsetof(struct kvm_run, riscv_sbi.ret));
+	ck_assert_uint_eq(len, 16);
+	run.exit_reason = KVM_EXIT_RISCV_CSR;
+	ck_assert(area(&kc_rules_riscv, &run, &off, &len));
+	ck_assert_uint_eq(off, offsetof(struct kvm_run, riscv_csr.ret_value));
+	run.exit_reason = KVM_EXIT_PAPR_HCALL;
+	ck_assert(area(&kc_rules_powerpc, &run, &off, &len));
+	ck_assert_uint_eq(off, offsetof(struct kvm_run, papr_hcall.ret));
+	run.exit_reason = KVM_EXIT_OSI; /* input and answer at once */
+	ck_assert(!area(&kc_rules_powerpc, &run, &off, &len));
+}
+END_TEST
+
+START_TEST(state_writes)
+{
+	ck_assert(kc_request_writes(kc_request_find(&kc_rules_x86, KVM_SET_REGS)));
+	ck_assert(kc_request_writes(kc_request_find(&kc_rules_x86, KVM_SET_VCPU_EVENTS)));
+	ck_assert(!kc_request_writes(kc_request_find(&kc_rules_x86, KVM_GET_REGS)));
+	ck_assert(!kc_request_writes(kc_request_find(&kc_rules_x86, KVM_GET_MSRS)));
+	ck_assert(kc_request_writes(kc_request_find(&kc_rules_arm64, KC_GEN_IOW(0xae, 0x20))));
+	ck_assert(kc_request_writes(kc_request_find(&kc_rules_s390, KC_GEN_IO(0x97))));
+	ck_assert(!kc_request_writes(kc_request_find(&kc_rules_s390, KC_GEN_IOW(0xb6, 0x20))));
 }
 END_TEST
 
@@ -176,6 +290,9 @@ Suite *rules_suite(void)
 	tcase_add_test(tc, hyperv_only_hypercalls);
 	tcase_add_test(tc, flag_update_keeps_other_bits);
 	tcase_add_test(tc, native_rules_are_x86_here);
+	tcase_add_test(tc, out_to_port_0x7e);
+	tcase_add_test(tc, answer_areas);
+	tcase_add_test(tc, state_writes);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -15,6 +15,10 @@ static int handle_io(struct devices *d, struct kvm_run *run)
 			data[i] = port_value(++d->port_reads);
 		return 1;
 	}
+	if (run->io.port == PORT_7E && run->io.direction == KVM_EXIT_IO_OUT) {
+		d->port7e_writes += n;
+		return 1;
+	}
 	if (run->io.port == PORT_WR && run->io.direction == KVM_EXIT_IO_OUT) {
 		for (uint32_t i = 0; i < n; i++) {
 			if (d->port_writes < DEV_LOG) d->port_wval[d->port_writes] = data[i];

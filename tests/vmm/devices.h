@@ -18,6 +18,7 @@ struct mmio_access {
 struct devices {
 	unsigned port_reads;              /* n-th byte read returns 0x40+n */
 	unsigned port_writes;
+	unsigned port7e_writes;           /* OUTs to port 0x7e */
 	uint8_t port_wval[DEV_LOG];
 	unsigned mmio_reads;              /* n-th access returns 0x40+n (low byte) */
 	struct mmio_access mmio_rd[DEV_LOG];

@@ -40,6 +40,14 @@ GUEST out
 	outb	%al, $PORT_WR
 ENDG out
 
+/* QEMU's kvmvapic port: KVM_X86_QUIRK_OUT_7E_INC_RIP */
+GUEST out7e
+	movb	$0x7E, %al
+	outb	%al, $PORT_7E
+	movb	$0x5A, %al
+	outb	%al, $PORT_WR
+ENDG out7e
+
 GUEST mmio_write
 	movl	$0xCAFEBABE, MMIO_WR_BASE
 ENDG mmio_write

@@ -43,6 +43,14 @@ GUEST out
 	outb	%al, $PORT_WR
 ENDG out
 
+/* QEMU's kvmvapic port: KVM_X86_QUIRK_OUT_7E_INC_RIP */
+GUEST out7e
+	movb	$0x7E, %al
+	outb	%al, $PORT_7E
+	movb	$0x5A, %al
+	outb	%al, $PORT_WR
+ENDG out7e
+
 GUEST mmio_write
 	movw	$(MMIO_RD_BASE >> 4), %ax
 	movw	%ax, %ds

@@ -66,6 +66,30 @@
  *         library (control-clean); nothing is pending at the save, so
  *         KVMCOMPL_MODE=report|strict must report nothing
  *         (tests/sanitizer.test).
+ * Answer-aware completion (each compared with native: the control runs
+ * the same steps without the library and must see the same):
+ *   ucall_in  the kernel selftests' ucall: at an IN the VMM never answers it
+ *         reads REGS, SREGS and VCPU_EVENTS, then re-enters KVM_RUN.  The
+ *         reads see the IN still pending (RAX unchanged), exit_reason stays
+ *         IO, the library completes nothing, and the guest receives what it
+ *         receives natively: 0, the kernel clears an IN's data before the
+ *         exit (x86.c emulator_pio_in_out), though the VMM wrote 0x5c into
+ *         the I/O page before the first KVM_RUN.
+ *   insb_edit  userspace_io_test: at a pending `rep insb` x10 the VMM reads
+ *         the registers, writes the answer, sets RCX to 4 and re-enters: the
+ *         kernel finishes the string with the edited count (4 bytes stored,
+ *         the other 6 untouched; emulator_pio_in_emulated), nothing completed
+ *         by the library.
+ *   read_then_save_in, read_then_save_mmio  QEMU's vmport pattern followed by
+ *         a legacy save: GET_REGS at the unanswered read (passes, RAX still
+ *         0x99999999), then the answer, then save/restore into a new VM:
+ *         the save must see the read finished (1 device read, the value).
+ *   out7e  OUT to port 0x7e (kvmvapic): the kernel advanced RIP before the
+ *         exit (KVM_X86_QUIRK_OUT_7E_INC_RIP): bit 15 clear, a GET_REGS at
+ *         the exit completes nothing, save/restore repeats nothing.
+ *   out7e_noquirk  the same after KVM_ENABLE_CAP(KVM_CAP_DISABLE_QUIRKS,
+ *         OUT_7E_INC_RIP): the OUT is owed (complete_fast_pio_out), bit 15
+ *         set, the save completes it (natively the restored VM repeats it).
  *   in_repeat  three `in` rounds, each on a fresh VM and fresh devices: two
  *         saved at the pending IN (vm_save), then one GET_REGS+SET_REGS at
  *         the pending IN (vm_get_regs): two buggy call sites, the first
@@ -98,6 +122,7 @@ GUEST_SYMS(insb)
 GUEST_SYMS(split_read)
 GUEST_SYMS(split_write)
 GUEST_SYMS(flags)
+GUEST_SYMS(out7e)
 extern const uint8_t guest_real_in_after[], guest_long_in_after[];
 
 struct guest {
@@ -108,7 +133,7 @@ struct guest {
 		   guest_long_##n##_start, guest_long_##n##_end }
 static const struct guest guests[] = {
 	GUEST(in), GUEST(mmio_read), GUEST(rdmsr), GUEST(out), GUEST(mmio_write),
-	GUEST(insb), GUEST(split_read), GUEST(split_write), GUEST(flags),
+	GUEST(insb), GUEST(split_read), GUEST(split_write), GUEST(flags), GUEST(out7e),
 };
 
 enum expect { EXP_FIXED, EXP_CONTROL, EXP_CONTROL_BUG, EXP_CLEAN, EXP_DEMO };
@@ -331,7 +356,8 @@ static void rd_observed(enum rd_kind k, struct vm *vm, char *buf, size_t len)
 	}
 }
 
-enum sr_variant { SR_PLAIN, SR_COMPLETE_OFF, SR_EXPLICIT, SR_OTHER_THREAD, SR_RACE, SR_QEMU_LIKE };
+enum sr_variant { SR_PLAIN, SR_COMPLETE_OFF, SR_EXPLICIT, SR_OTHER_THREAD, SR_RACE, SR_QEMU_LIKE,
+		  SR_READ_FIRST };
 
 /* The cloud-hypervisor pattern: the vCPU thread (this one) has parked after
  * the exit, and the VMM thread saves the state. */
@@ -469,6 +495,17 @@ static void sc_read_save_restore(const char *name, enum rd_kind k, enum sr_varia
 		break;
 	}
 	f15 = flag15(&vm);
+	if (v == SR_READ_FIRST) {
+		/* QEMU's vmport handler: the registers are read before the
+		 * answer exists; the read must still be pending there. */
+		struct kvm_regs r;
+		vm_get_regs(&vm, &r);
+		say("GET_REGS before the answer: rax=0x%llx", (unsigned long long)r.rax);
+		if (g_expect != EXP_DEMO)
+			check((uint32_t)r.rax == 0x99999999u,
+			      "RAX at the unanswered read=0x%08x expected 0x99999999 (still pending)",
+			      (unsigned)r.rax);
+	}
 	dev_handle(&g_dev, vm.run);   /* answer: the device counts the read */
 
 	if (v == SR_EXPLICIT) {
@@ -545,6 +582,173 @@ static void explicit_api_extra(void)
 	close(p[1]);
 }
 
+/* ---- answer-aware: ucall_in, insb_edit, out7e, out7e_noquirk ---- */
+
+/* The library's completions on this vCPU, or -1 without the library. */
+static long shim_completions(int vcpu)
+{
+	typedef int (*stats_fn)(int, struct kvmcompl_stats *, unsigned long);
+	void *p = dlsym(RTLD_DEFAULT, "kvmcompl_stats");
+	stats_fn stats;
+	struct kvmcompl_stats st;
+
+	if (!p)
+		return -1;
+	memcpy(&stats, &p, sizeof(stats));
+	if (stats(vcpu, &st, sizeof st) != 0)
+		return -1;
+	return (long)st.completions;
+}
+
+/* With the library its count must be `want`; without it there is none. */
+static void check_completions(int vcpu, long want, const char *where)
+{
+	long c = shim_completions(vcpu);
+
+	if (g_expect == EXP_FIXED)
+		check(c == want, "library completions %s=%ld expected %ld", where, c, want);
+	else if (c >= 0)
+		fail("the library is loaded in a run without it (completions=%ld)", c);
+}
+
+#define PIO_PAGE 4096 /* x86 KVM_PIO_PAGE_OFFSET * PAGE_SIZE: io.data_offset */
+
+static void sc_ucall_in(void)
+{
+	struct vm vm;
+	struct kvm_regs r, fin;
+	struct kvm_sregs s;
+	struct kvm_vcpu_events ev;
+	unsigned reason, f15;
+	uint32_t want = 0x99999900u;
+
+	new_vm(&vm, "in");
+	if (vm.run_size < PIO_PAGE + 1) die("kvm_run mapping has no I/O page");
+	/* Natively an IN nobody answers reads 0: the kernel clears the I/O data
+	 * at the exit, whatever the page held before. */
+	((volatile uint8_t *)vm.run)[PIO_PAGE] = 0x5c;
+	run_expect(&vm, KVM_EXIT_IO, "IN");
+	if (vm.run->io.data_offset != PIO_PAGE) die("io.data_offset=%llu", (unsigned long long)vm.run->io.data_offset);
+	/* the ucall: registers, segments, events; the IN is never answered */
+	vm_get_regs(&vm, &r);
+	if (ioctl(vm.vcpu, KVM_GET_SREGS, &s) < 0) die("KVM_GET_SREGS");
+	if (ioctl(vm.vcpu, KVM_GET_VCPU_EVENTS, &ev) < 0) die("KVM_GET_VCPU_EVENTS");
+	reason = vm.run->exit_reason;
+	f15 = flag15(&vm);
+	check_completions(vm.vcpu, 0, "at the ucall reads");
+	run_to_hlt(&vm);
+	vm_get_regs(&vm, &fin);
+	if (g_expect == EXP_DEMO) {
+		verdict("registers read at an unanswered IN: %s; guest got 0x%02x",
+			(uint32_t)r.rax == 0x99999999u ? "left pending (native)" : "COMPLETED early",
+			(unsigned)(fin.rax & 0xff));
+	} else {
+		check((uint32_t)r.rax == 0x99999999u, "RAX read at the unanswered IN=0x%08x expected 0x99999999 (the IN still pending)",
+		      (unsigned)r.rax);
+		check(reason == KVM_EXIT_IO, "exit_reason after the reads=%u expected %u (IO, as the kernel left it)",
+		      reason, KVM_EXIT_IO);
+		check(f15 == (g_expect == EXP_FIXED ? 1u : (uint32_t)g_native),
+		      "bit 15 after the reads=%u expected %u (still owed)", f15,
+		      g_expect == EXP_FIXED ? 1u : (unsigned)g_native);
+		check((uint32_t)fin.rax == want && g_dev.port_reads == 0,
+		      "guest EAX=0x%08x device reads=%u expected 0x%08x (AL 0: the kernel's cleared I/O data, as natively) and 0",
+		      (unsigned)fin.rax, g_dev.port_reads, want);
+	}
+	vm_destroy(&vm);
+}
+
+static void sc_insb_edit(void)
+{
+	struct vm vm;
+	struct kvm_regs r, fin;
+	unsigned count, cx_seen;
+	char got[32];
+	int mem_ok = 1;
+
+	new_vm(&vm, "insb");
+	run_expect(&vm, KVM_EXIT_IO, "rep insb");
+	count = vm.run->io.count;
+	if (vm.run->io.direction != KVM_EXIT_IO_IN || count != 10)
+		die("rep insb exit: direction %u count %u", vm.run->io.direction, count);
+	vm_get_regs(&vm, &r);                 /* before the answer */
+	cx_seen = (unsigned)(r.rcx & 0xffff);
+	dev_handle(&g_dev, vm.run);           /* the answer: 10 bytes */
+	r.rcx = (r.rcx & ~0xffffull) | 4;     /* steer how the kernel finishes */
+	vm_set_regs(&vm, &r);
+	run_to_hlt(&vm);
+	vm_get_regs(&vm, &fin);
+	for (unsigned i = 0; i < 10; i++) {
+		snprintf(got + 2 * i, sizeof(got) - 2 * i, "%02x", vm.mem[BUF_ADDR + i]);
+		if (vm.mem[BUF_ADDR + i] != (i < 4 ? port_value(i + 1) : 0)) mem_ok = 0;
+	}
+	if (g_expect == EXP_DEMO) {
+		verdict("rep insb with RCX edited mid-exit stored %s", got);
+	} else {
+		check(cx_seen == 10, "RCX read at the unanswered rep insb=%u expected 10 (still pending)", cx_seen);
+		check(mem_ok && (fin.rcx & 0xffff) == 0,
+		      "guest buffer=%s RCX=%llu expected 41424344000000000000 and 0 (4 of the answered bytes, as natively)",
+		      got, (unsigned long long)(fin.rcx & 0xffff));
+		check_completions(vm.vcpu, 0, "for the whole string");
+	}
+	vm_destroy(&vm);
+}
+
+static void sc_out7e(int noquirk)
+{
+	struct vm vm;
+	struct kvm_regs r;
+	unsigned f15;
+	long comps;
+	int owed = noquirk;
+
+	new_vm(&vm, "out7e");
+	if (noquirk) {
+		struct kvm_enable_cap cap;
+		memset(&cap, 0, sizeof(cap));
+		cap.cap = KVM_CAP_DISABLE_QUIRKS;
+		cap.args[0] = 1u << 3; /* KVM_X86_QUIRK_OUT_7E_INC_RIP */
+		if (ioctl(vm.fd, KVM_ENABLE_CAP, &cap) < 0)
+			skip("KVM_ENABLE_CAP(KVM_CAP_DISABLE_QUIRKS) refused");
+	}
+	run_expect(&vm, KVM_EXIT_IO, "OUT to port 0x7e");
+	if (vm.run->io.port != PORT_7E || vm.run->io.direction != KVM_EXIT_IO_OUT)
+		die("expected an OUT to port 0x7e, got port 0x%x", vm.run->io.port);
+	f15 = flag15(&vm);
+	dev_handle(&g_dev, vm.run);
+	vm_get_regs(&vm, &r);   /* kvmvapic: cpu_synchronize_state in the handler */
+	comps = shim_completions(vm.vcpu);
+	save_restore(&vm);
+	run_to_hlt(&vm);
+	if (g_expect == EXP_DEMO) {
+		verdict("OUT 0x7e%s: bit 15=%u, port 0x7e writes=%u", noquirk ? " (quirk disabled)" : "",
+			f15, g_dev.port7e_writes);
+	} else if (g_expect == EXP_FIXED) {
+		check(f15 == (unsigned)owed, "bit 15 at the OUT to 0x7e=%u expected %d%s", f15, owed,
+		      owed ? " (quirk disabled: complete_fast_pio_out owes RIP)" : " (RIP advanced before the exit)");
+		check(comps == owed, "library completions at the GET_REGS=%ld expected %d", comps, owed);
+		check(g_dev.port7e_writes == 1 && g_dev.port_writes == 1,
+		      "port 0x7e writes=%u port 0xE1 writes=%u expected 1 and 1", g_dev.port7e_writes,
+		      g_dev.port_writes);
+	} else {
+		check(f15 == (unsigned)g_native || !owed, "bit 15 at the OUT to 0x7e=%u (no shim)", f15);
+		if (g_expect == EXP_CONTROL_BUG) {
+			if (g_dev.port7e_writes == 1)
+				fail("CONTROL DID NOT REPRODUCE: port 0x7e writes=1: the OUT was not repeated; update the expectations");
+			else
+				check(g_dev.port7e_writes == 2, "port 0x7e writes=%u expected 2 (repeated by save/restore, bug reproduced)",
+				      g_dev.port7e_writes);
+		} else if (g_expect == EXP_CLEAN) {
+			check(g_dev.port7e_writes == 1 && g_dev.port_writes == 1,
+			      "port 0x7e writes=%u port 0xE1 writes=%u expected 1 and 1 (nothing owed natively)",
+			      g_dev.port7e_writes, g_dev.port_writes);
+		} else {
+			/* an emulated OUT owes nothing, a fast one repeats */
+			say("port 0x7e writes=%u: OK (information)", g_dev.port7e_writes);
+		}
+	}
+	vm_destroy(&vm);
+}
+
 /* ---- out, mmio_write ---- */
 
 static void sc_write_save_restore(int mmio)
@@ -619,7 +823,8 @@ static void sc_getset(int mmio)
 {
 	struct vm vm;
 	struct kvm_regs r;
-	unsigned got, want, old, reads;
+	unsigned got, want, old, reads, reason;
+	uint32_t exit = mmio ? KVM_EXIT_MMIO : KVM_EXIT_IO;
 
 	new_vm(&vm, mmio ? "mmio_read" : "in");
 	if (mmio)
@@ -630,6 +835,17 @@ static void sc_getset(int mmio)
 	/* A VMM that inspects and writes back registers at an exit (a monitor,
 	 * a debugger stub) with identical values. */
 	vm_get_regs(&vm, &r);
+	/* The library completed there (x86: no double-completion guard):
+	 * exit_reason is what the kernel's completing KVM_RUN leaves: the
+	 * exit's own after an immediate exit; KVM_EXIT_INTR where only a
+	 * signal can stop it (before 4.11: vcpu_run's signal check sets it). */
+	reason = vm.run->exit_reason;
+	if (g_expect != EXP_DEMO) {
+		uint32_t left = exit;
+		if (g_expect == EXP_FIXED && ioctl(g_kvm, KVM_CHECK_EXTENSION, KVM_CAP_IMMEDIATE_EXIT) <= 0)
+			left = KVM_EXIT_INTR;
+		check(reason == left, "exit_reason after GET_REGS=%u expected %u (as the kernel left it)", reason, left);
+	}
 	say("GET_REGS at the pending %s: rax=0x%llx rip=0x%llx", mmio ? "MMIO read" : "IN",
 	    (unsigned long long)r.rax, (unsigned long long)r.rip);
 	vm_set_regs(&vm, &r);
@@ -903,6 +1119,13 @@ static void sc_mmio_read_qemu_like(void)
 	sc_read_save_restore("mmio_read_qemu_like", RD_MMIO, SR_QEMU_LIKE);
 }
 static void sc_rdmsr_qemu_like(void) { sc_read_save_restore("rdmsr_qemu_like", RD_MSR, SR_QEMU_LIKE); }
+static void sc_read_then_save_in(void) { sc_read_save_restore("read_then_save_in", RD_IN, SR_READ_FIRST); }
+static void sc_read_then_save_mmio(void)
+{
+	sc_read_save_restore("read_then_save_mmio", RD_MMIO, SR_READ_FIRST);
+}
+static void sc_out7e_quirk(void) { sc_out7e(0); }
+static void sc_out7e_noquirk(void) { sc_out7e(1); }
 static void sc_in_repeat(void)
 {
 	for (int i = 0; i < 3; i++) {
@@ -947,6 +1170,12 @@ static const struct {
 	{ "mmio_read_qemu_like", sc_mmio_read_qemu_like },
 	{ "rdmsr_qemu_like", sc_rdmsr_qemu_like },
 	{ "in_repeat", sc_in_repeat },
+	{ "ucall_in", sc_ucall_in },
+	{ "insb_edit", sc_insb_edit },
+	{ "read_then_save_in", sc_read_then_save_in },
+	{ "read_then_save_mmio", sc_read_then_save_mmio },
+	{ "out7e", sc_out7e_quirk },
+	{ "out7e_noquirk", sc_out7e_noquirk },
 };
 #define NSCEN (sizeof(scenarios) / sizeof(scenarios[0]))
 

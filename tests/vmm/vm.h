@@ -20,6 +20,7 @@
 
 #define PORT_RD       0xE0       /* read-counting port */
 #define PORT_WR       0xE1       /* write-recording port */
+#define PORT_7E       0x7E       /* QEMU's kvmvapic port (OUT_7E quirk) */
 #define MSR_DEV       0x00000ABC /* MSR routed to user space */
 
 #ifndef __ASSEMBLER__
