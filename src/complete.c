@@ -205,7 +205,7 @@ int kc_complete(struct kc_vcpu *v, int fd, int why)
 	r = kc_kernel()->immediate_exit ? run_immediate(v, fd, &err)
 					: run_with_signal(v, fd, &err);
 	if (r < 0 && err == EINTR) {
-		/* The VMM now sees what a KVM_RUN returning EINTR leaves
+		/* The VMM now sees what a KVM_RUN returning EINTR leaves:
 		 * exit_reason stays as the kernel leaves it, except where this
 		 * kernel keys the completion on it without a guard (the guard
 		 * table: twice), so that it cannot complete again. */
