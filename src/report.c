@@ -99,9 +99,13 @@ void kc_report_init(void)
 		/* As the log file: append, close-on-exec, no symlink. */
 		report_fd = open(s->report_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
 				 O_NOFOLLOW | O_NOCTTY, 0600);
-		if (report_fd < 0)
-			kc_log(KC_LOG_ERROR, "cannot open KVMCOMPL_REPORT_FILE %s (errno %d; symlinks are refused): reports go to the log only",
-			       s->report_file, errno);
+		if (report_fd < 0) {
+			char why[384];
+
+			kc_log(KC_LOG_ERROR, "%s; reports go to the log only",
+			       kc_open_error(why, (int)sizeof why, "KVMCOMPL_REPORT_FILE",
+					     s->report_file, errno));
+		}
 	}
 }
 
