@@ -5,7 +5,8 @@
 # - a -Werror build: make check, the real-kernel matrix (check-kernels), the
 #   cross-architecture builds under qemu-user (check-cross), a musl build
 #   (check-musl), a bounded fuzzing run, ThreadSanitizer and valgrind runs,
-#   make distcheck;
+#   make distcheck, the RPM spec built from its tarball (check-rpm.sh), a real
+#   libvirtd (make check-libvirt);
 # - a second build: make check under AddressSanitizer and UBSan;
 # - the Debian package, built, installed, probed and removed.
 # Ends with "tests: N passed, N failed, N skipped" and, when anything failed,
@@ -110,6 +111,10 @@ if build werror --enable-werror; then
 	step check-tsan tsan.log make -s check-tsan
 	step check-valgrind valgrind.log make -s check-valgrind
 	step distcheck distcheck.log make -s distcheck
+	# the RPM spec from the tarball distcheck left (rpmbuild -ta --nodeps;
+	# its %check is the make check above), and a real libvirtd (about a minute)
+	step check-rpm rpm.log sh "$top/tests/packaging/check-rpm.sh" libkvmcompl-*.tar.gz --nocheck
+	step check-libvirt libvirt.log make -s check-libvirt
 fi
 cd "$top"
 build sanitizers --enable-werror --enable-sanitizers
