@@ -117,14 +117,17 @@ int kc_own_file_open(const char *path, struct kc_own_file *id)
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
 		  O_NOCTTY, 0600);
 	if (fd < 0)
-		return -1;
+		return -1; /* errno from open */
 	high = (int)syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, KC_LOG_FD_MIN);
 	if (high >= 0) {
 		syscall(SYS_close, fd);
 		fd = high;
 	}
 	if (fstat(fd, &st) != 0) {
+		int e = errno;
+
 		syscall(SYS_close, fd);
+		errno = e;
 		return -1;
 	}
 	id->dev = (unsigned long)st.st_dev;
@@ -148,9 +151,12 @@ void kc_log_open(void)
 	if (atomic_load(&log_fd) >= 0)
 		return;
 	if (path && (fd = kc_own_file_open(path, &log_id)) < 0) {
-		static const char msg[] =
-			"libkvmcompl: cannot open KVMCOMPL_LOG_FILE (symlinks are refused); logging to stderr\n";
-		(void)!write(STDERR_FILENO, msg, sizeof msg - 1);
+		char why[384], msg[512];
+		int n = kc_snprintf(msg, (int)sizeof msg - 1, "libkvmcompl: %s; logging to stderr",
+				    kc_open_error(why, (int)sizeof why, "KVMCOMPL_LOG_FILE", path, errno));
+
+		msg[n++] = '\n';
+		(void)!write(STDERR_FILENO, msg, (size_t)n);
 		fd = STDERR_FILENO;
 	}
 	if (!atomic_compare_exchange_strong(&log_fd, &expected, fd) &&
@@ -214,6 +220,35 @@ void kc_log_always(const char *fmt, ...)
 	va_start(ap, fmt);
 	vlog("info", fmt, ap);
 	va_end(ap);
+}
+
+/* The error text of errno e, without locale or lock (strerrordesc_np,
+ * glibc 2.32); musl's strerror is a plain table lookup. */
+static const char *errno_text(int e)
+{
+#ifdef HAVE_STRERRORDESC_NP
+	const char *t = strerrordesc_np(e);
+
+	return t ? t : "unknown error";
+#else
+	return strerror(e);
+#endif
+}
+
+const char *kc_open_error(char *buf, int size, const char *what, const char *path, int err)
+{
+	struct stat st;
+
+	/* O_NOFOLLOW's ELOOP: the last component is a symlink, refused so the
+	 * library cannot be steered into another file; otherwise ELOOP is a
+	 * loop in the directories, and every other error is the file's own. */
+	if (err == ELOOP && lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+		kc_snprintf(buf, size,
+			    "cannot open %s %s: it is a symbolic link, which the library refuses to follow",
+			    what, path);
+	else
+		kc_snprintf(buf, size, "cannot open %s %s: %s", what, path, errno_text(err));
+	return buf;
 }
 
 int kc_snprintf(char *buf, int size, const char *fmt, ...)

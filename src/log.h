@@ -18,6 +18,10 @@ void kc_log_always(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int kc_snprintf(char *buf, int size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* "cannot open WHAT PATH: <the error>" (a symlink named as such) in buf,
+ * returned: for KVMCOMPL_LOG_FILE and KVMCOMPL_REPORT_FILE. */
+const char *kc_open_error(char *buf, int size, const char *what, const char *path, int err);
+
 /* Open the log file named by the settings (once; stderr if none). */
 void kc_log_open(void);
 

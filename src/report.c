@@ -100,9 +100,13 @@ void kc_report_init(void)
 		/* As the log file: append, close-on-exec, no symlink, a
 		 * high number, checked before each write. */
 		report_fd = kc_own_file_open(s->report_file, &report_id);
-		if (report_fd < 0)
-			kc_log(KC_LOG_ERROR, "cannot open KVMCOMPL_REPORT_FILE %s (errno %d; symlinks are refused): reports go to the log only",
-			       s->report_file, errno);
+		if (report_fd < 0) {
+			char why[384];
+
+			kc_log(KC_LOG_ERROR, "%s; reports go to the log only",
+			       kc_open_error(why, (int)sizeof why, "KVMCOMPL_REPORT_FILE",
+					     s->report_file, errno));
+		}
 	}
 }
 

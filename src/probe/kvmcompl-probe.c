@@ -82,7 +82,7 @@ static int info(void)
 	struct utsname u;
 	unsigned int kver = 0, cap;
 	unsigned bad;
-	int kvm;
+	int kvm, api;
 
 	if (uname(&u) == 0) {
 		kver = kc_parse_release(u.release);
@@ -120,7 +120,23 @@ static int info(void)
 		printf("/dev/kvm:          cannot open: %s\n", strerror(errno));
 		return SKIP;
 	}
-	printf("KVM API version:   %d\n", ioctl(kvm, KVM_GET_API_VERSION, 0));
+	/* Only a device that answers KVM_GET_API_VERSION with 12 is KVM
+	 * (virt/kvm/kvm_main.c, kvm_dev_ioctl): anything else says nothing
+	 * about immediate_exit or the flag, so stop before concluding. */
+	api = ioctl(kvm, KVM_GET_API_VERSION, 0);
+	if (api != KVM_API_VERSION) {
+		int e = errno;
+
+		if (api < 0)
+			printf("/dev/kvm:          not KVM: KVM_GET_API_VERSION failed (%s), KVM answers %d\n",
+			       strerror(e), KVM_API_VERSION);
+		else
+			printf("/dev/kvm:          not KVM: KVM_GET_API_VERSION answered %d, KVM answers %d\n",
+			       api, KVM_API_VERSION);
+		close(kvm);
+		return SKIP;
+	}
+	printf("KVM API version:   %d\n", api);
 	printf("immediate_exit:    %s\n", ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_IMMEDIATE_EXIT) > 0 ?
 	       "yes (KVM_CAP_IMMEDIATE_EXIT): completions re-enter KVM_RUN with immediate_exit set" :
 	       "no (before 4.11): completions use a pending signal and KVM_SET_SIGNAL_MASK");

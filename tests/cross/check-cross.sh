@@ -88,7 +88,7 @@ prepare_source() {
 		find build-aux m4 include src tests contrib -type f \
 			! -path '*/.libs/*' ! -path '*/.deps/*' \( \
 			-name '*.[chS]' -o -name '*.sh' -o -name '*.test' -o -name '*.in' \
-			-o -name '*.am' -o -name '*.ld' -o -name '*.inc' \
+			-o -name '*.am' -o -name '*.ld' -o -name '*.inc' -o -name '*.map' \
 			-o -path 'build-aux/*' -o -path 'm4/*' \) 2>/dev/null
 	} | tar -cf - -T -) | (cd "$copy" && tar -xpf -) || return 1
 	src=$copy
