@@ -123,7 +123,27 @@ for v in wrapper env; do
 	domain_xml $v >"$work/$v.xml"
 	run_case "$v: domain defined (type='$type')" virsh -q define "$work/$v.xml"
 	: >"$log" 2>/dev/null
-	run_case "$v: domain started (paused)" virsh -q start --paused "$dom"
+	# libvirt gives QEMU a private mount namespace, which it cannot set up
+	# where / is not a mount point (a chroot): say so and skip what follows.
+	started() {
+		o=$(virsh -q start --paused "$dom" 2>&1) && return 0
+		printf '%s\n' "$o"
+		case $o in
+		*"mount propagation"*)
+			echo "libvirt cannot make QEMU's mount namespace here (/ is not a mount point: a chroot?)"
+			return 77 ;;
+		esac
+		return 1
+	}
+	run_case "$v: domain started (paused)" started
+	if [ $rc -eq 77 ]; then
+		for c in "libkvmcompl is mapped in the QEMU process" "the guest runs to its end with its exact output" \
+			"the library's --stats counters in the domain's log at shutdown"; do
+			skip_case "$v: $c" "the domain could not start here (libvirt's mount namespace)"
+		done
+		virsh -q undefine "$dom" >/dev/null 2>&1
+		continue
+	fi
 	mapped() {
 		pid=$(cat "/run/libvirt/qemu/$dom.pid" 2>/dev/null)
 		[ -n "$pid" ] || { echo "no QEMU pid"; return 1; }
