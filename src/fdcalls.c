@@ -167,7 +167,7 @@ KC_EXPORT int KC_ENTRY(dup2)(int fd, int fd2)
 {
 	if (is_own(fd))
 		return not_open();
-	if (is_own(fd2) && kc_vcpu_move_own(fd2))
+	if (kc_vcpu_move_own(fd2))
 		return copied(fd, onto(fd2, ((kc_dup2_fn)kc_next(KC_NEXT_DUP2))(fd, fd2)));
 	return copied(fd, ((kc_dup2_fn)kc_next(KC_NEXT_DUP2))(fd, fd2));
 }
@@ -178,7 +178,7 @@ KC_EXPORT int KC_ENTRY(dup3)(int fd, int fd2, int flags)
 {
 	if (is_own(fd))
 		return not_open();
-	if (is_own(fd2) && fd != fd2 && kc_vcpu_move_own(fd2))
+	if (fd != fd2 && kc_vcpu_move_own(fd2))
 		return copied(fd, onto(fd2, ((kc_dup3_fn)kc_next(KC_NEXT_DUP3))(fd, fd2, flags)));
 	return copied(fd, ((kc_dup3_fn)kc_next(KC_NEXT_DUP3))(fd, fd2, flags));
 }

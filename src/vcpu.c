@@ -392,7 +392,10 @@ void kc_vcpu_unmark(struct kc_vcpu *v)
 {
 	unsigned char *area;
 
-	if (atomic_exchange_explicit(&v->marked, KC_MARK_NONE, memory_order_acq_rel) != KC_MARK_EAGER)
+	/* Read first: KVM_RUN's hot path pays a locked exchange only where a
+	 * marker may be in the VMM's area. */
+	if (atomic_load_explicit(&v->marked, memory_order_relaxed) == KC_MARK_NONE ||
+	    atomic_exchange_explicit(&v->marked, KC_MARK_NONE, memory_order_acq_rel) != KC_MARK_EAGER)
 		return; /* nothing written over the VMM's area */
 	area = (unsigned char *)v->run + v->ans_off;
 	/* Unit by unit: a VMM may answer one field and leave another to the
@@ -458,7 +461,7 @@ int kc_owed_after_error(const struct kvm_run *run, int err)
 	 * kvm_arch_vcpu_run_pid_change fails before kvm_handle_mmio_return
 	 * with errors its run loop returns too), stay owed: a needless
 	 * completion costs one KVM_RUN, a missed one loses the guest's I/O. */
-	if (err == EFAULT && strcmp(kc_rules()->arch, "x86") == 0)
+	if (err == EFAULT && kc_rules() == &kc_rules_x86)
 		return 0;
 	return 1;
 }
