@@ -112,7 +112,7 @@ static int run_with_signal(struct kc_vcpu *v, int fd, int *err)
 	struct { __u32 len; unsigned char set[16]; } only;
 	static const struct timespec now = { 0, 0 };
 	sigset_t pending, one;
-	int sig, r, vfd = v->own_fd >= 0 ? v->own_fd : fd;
+	int sig, r, vfd = fd;
 
 	sigpending(&pending);
 	for (sig = SIGRTMAX; sig >= SIGRTMIN && sigismember(&pending, sig); sig--)
@@ -162,7 +162,7 @@ static int run_immediate(struct kc_vcpu *v, int fd, int *err)
 	/* One atomic step: a kick written by another thread between a read
 	 * and a write would be lost. */
 	vmm_ie = byte_exchange(&run->immediate_exit, KC_IE_MARK);
-	r = kc_sys_ioctl(v->own_fd >= 0 ? v->own_fd : fd, kc_rules()->req.run, NULL);
+	r = kc_sys_ioctl(fd, kc_rules()->req.run, NULL);
 	*err = errno;
 	/* Give the VMM its value back unless it wrote one meanwhile (a kick):
 	 * then its value stands. */
@@ -176,7 +176,7 @@ int kc_complete(struct kc_vcpu *v, int fd, int why)
 	struct kvm_run *run = v->run;
 	sigset_t all, old;
 	unsigned reason;
-	int r, err = 0, ret = 0;
+	int r, own, err = 0, ret = 0;
 
 	if (!atomic_load(&v->pending))
 		return 0;
@@ -202,8 +202,12 @@ int kc_complete(struct kc_vcpu *v, int fd, int why)
 	kc_vcpu_unmark(v);
 	atomic_store(&v->midexit, 0);
 	reason = run->exit_reason;
-	r = kc_kernel()->immediate_exit ? run_immediate(v, fd, &err)
-					: run_with_signal(v, fd, &err);
+	/* The private descriptor: a VMM number closed and reused meanwhile
+	 * cannot redirect the completion. */
+	own = kc_vcpu_own_get(v);
+	r = kc_kernel()->immediate_exit ? run_immediate(v, own >= 0 ? own : fd, &err)
+					: run_with_signal(v, own >= 0 ? own : fd, &err);
+	kc_vcpu_own_put(v);
 	if (r < 0 && err == EINTR) {
 		/* The VMM now sees what a KVM_RUN returning EINTR leaves:
 		 * exit_reason stays as the kernel leaves it, except where this

@@ -43,6 +43,7 @@ static uintptr_t track(int fd, enum kc_fd_kind kind, int id, int met_later, int 
 	if (adopted)
 		*adopted = 0;
 
+	kc_vcpu_fd_budget(fd);
 	/* The first KVM fd met tells what the running kernel offers. */
 	if (kind == KC_FD_SYSTEM || kind == KC_FD_VM)
 		kc_kernel_probe(fd);
@@ -58,7 +59,7 @@ static uintptr_t track(int fd, enum kc_fd_kind kind, int id, int met_later, int 
 		/* Decided now: once installed, a racing close may release v
 		 * (closing met_later) before the caller looks again. */
 		if (v && adopted && met_later >= 0)
-			*adopted = 1;
+			*adopted = atomic_load(&v->own_fd) == met_later;
 	}
 	if (!v) /* logged; remembered, so that it is not tried on every call */
 		return install(fd, KC_FD_OTHER);
@@ -116,7 +117,7 @@ uintptr_t kc_track_identify(int fd)
 		return 0;
 	/* Work on a private descriptor: the VMM may close fd meanwhile, and
 	 * what is learnt must be about one file. */
-	own = kc_private_fd(fd);
+	own = kc_private_fd(fd, 0);
 	if (own < 0) {
 		errno = saved_errno;
 		return 0; /* not open (EBADF) or no fds left: nothing to learn */

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <linux/kcmp.h>
 
@@ -80,13 +81,99 @@ static struct kc_vcpu *claim_slot(void)
 	return &chunk[0];
 }
 
-int kc_private_fd(int fd)
-{
-	/* Far from the VMM's own numbers, which it may expect to be dense;
-	 * anywhere if the fd limit is lower. */
-	int own = ((kc_fcntl_fn)kc_next(KC_NEXT_FCNTL))(fd, F_DUPFD_CLOEXEC, KC_OWN_FD_MIN);
+/* The VMM's descriptor budget (RLIMIT_NOFILE) comes first: the library's
+ * private descriptors live in the upper half of the limit only, and once
+ * the VMM's own KVM fds reach that half the library gives every one back
+ * and makes no more (frugal). The kernel's selftests size the limit to
+ * their vCPUs (kvm_create_max_vcpus.c: KVM_CAP_MAX_VCPUS + 100). */
+static atomic_int frugal;
 
-	return own >= 0 ? own : ((kc_fcntl_fn)kc_next(KC_NEXT_FCNTL))(fd, F_DUPFD_CLOEXEC, 0);
+static long fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur > 0x7fffffff)
+		return 0x7fffffff;
+	return (long)rl.rlim_cur;
+}
+
+int kc_private_fd(int fd, int keep)
+{
+	kc_fcntl_fn dupfd = (kc_fcntl_fn)kc_next(KC_NEXT_FCNTL);
+	long half = fd_limit() / 2;
+	int own;
+
+	if (keep && atomic_load(&frugal)) {
+		errno = EMFILE;
+		return -1;
+	}
+	/* Far from the VMM's own numbers, which it may expect to be dense;
+	 * a kept one in the upper half of the limit, never below it; one
+	 * closed again at once anywhere. */
+	own = dupfd(fd, F_DUPFD_CLOEXEC, (int)(half > KC_OWN_FD_MIN ? half : KC_OWN_FD_MIN));
+	if (own < 0 && half < KC_OWN_FD_MIN)
+		own = dupfd(fd, F_DUPFD_CLOEXEC, (int)half);
+	if (own < 0 && !keep)
+		own = dupfd(fd, F_DUPFD_CLOEXEC, 0);
+	return own;
+}
+
+/* Private descriptors in use (a completion's KVM_RUN, kcmp): give_back
+ * waits for them, so a number is never closed under a user. */
+static int own_get(struct kc_vcpu *v)
+{
+	atomic_fetch_add(&v->own_users, 1);
+	return atomic_load(&v->own_fd);
+}
+
+static void own_put(struct kc_vcpu *v)
+{
+	atomic_fetch_sub(&v->own_users, 1);
+}
+
+int kc_vcpu_own_get(struct kc_vcpu *v)
+{
+	return own_get(v);
+}
+
+void kc_vcpu_own_put(struct kc_vcpu *v)
+{
+	own_put(v);
+}
+
+static void give_back(struct kc_vcpu *v)
+{
+	int own = atomic_exchange(&v->own_fd, -1);
+
+	if (own < 0)
+		return;
+	kc_fd_cas(own, (uintptr_t)v | KC_FD_OWN, 0);
+	/* A completion holds it for one immediate KVM_RUN at most. */
+	while (atomic_load(&v->own_users))
+		kc_cpu_relax();
+	((kc_int_fn)kc_next(KC_NEXT_CLOSE))(own);
+}
+
+void kc_vcpu_fd_budget(int fd)
+{
+	long limit;
+	int n = 0;
+
+	if (fd < 0 || atomic_load_explicit(&frugal, memory_order_relaxed))
+		return;
+	limit = fd_limit();
+	if (fd < limit / 2 || atomic_exchange(&frugal, 1))
+		return;
+	for (struct kc_vcpu *v = atomic_load(&all_slots); v; v = v->next) {
+		if (atomic_load(&v->free) || atomic_load(&v->own_fd) < 0 || !kc_vcpu_get(v))
+			continue;
+		give_back(v);
+		kc_vcpu_put(v);
+		n++;
+	}
+	kc_log(KC_LOG_INFO, "KVM fd %d is in the upper half of the descriptor limit (%ld): the library gave back its %d private vCPU descriptors and makes no more; completions use the VMM's fd numbers",
+	       fd, limit, n);
 }
 
 /* Mark v->own_fd in the fd table (out of memory for the table: merely
@@ -121,12 +208,18 @@ struct kc_vcpu *kc_vcpu_new(int fd, int own, int id, int met_later)
 	}
 	v->run = run;
 	v->run_size = size;
-	v->own_fd = own >= 0 ? own : kc_private_fd(fd);
-	if (v->own_fd < 0)
+	atomic_store(&v->own_users, 0);
+	/* Frugal: a descriptor offered for adoption stays the caller's. */
+	atomic_store(&v->own_fd, own >= 0 ? (atomic_load(&frugal) ? -1 : own) : kc_private_fd(fd, 1));
+	if (atomic_load(&v->own_fd) >= 0) {
+		protect_own(v);
+		/* The budget ran out meanwhile: its sweep may have missed v. */
+		if (own < 0 && atomic_load(&frugal))
+			give_back(v);
+	} else if (!atomic_load(&frugal)) {
 		kc_log_once(KC_LOG_WARN, "cannot duplicate vCPU fd %d (errno %d): completions use the VMM's fd number",
 			    fd, errno);
-	else
-		protect_own(v);
+	}
 	v->id = id;
 	v->fd = fd;
 	memset(&v->stats, 0, sizeof v->stats);
@@ -158,18 +251,20 @@ int kc_vcpu_get(struct kc_vcpu *v)
 
 void kc_vcpu_put(struct kc_vcpu *v)
 {
+	int own;
+
 	if (atomic_fetch_sub_explicit(&v->refs, 1, memory_order_acq_rel) != 1)
 		return;
 	/* Last user: dropping the mapping lets the kernel free the vCPU. */
 	kc_stats_report(&v->stats, v->id, v->fd);
 	munmap(v->run, v->run_size);
 	v->run = NULL;
-	if (v->own_fd >= 0) {
+	own = atomic_exchange(&v->own_fd, -1);
+	if (own >= 0) {
 		/* Unmarked before the number is freed for reuse. */
-		kc_fd_cas(v->own_fd, (uintptr_t)v | KC_FD_OWN, 0);
-		((kc_int_fn)kc_next(KC_NEXT_CLOSE))(v->own_fd);
+		kc_fd_cas(own, (uintptr_t)v | KC_FD_OWN, 0);
+		((kc_int_fn)kc_next(KC_NEXT_CLOSE))(own);
 	}
-	v->own_fd = -1;
 	atomic_store_explicit(&v->free, 1, memory_order_release);
 }
 
@@ -190,16 +285,16 @@ int kc_vcpu_move_own(int fd)
 
 	if (kc_entry_kind(e) != KC_FD_OWN || !kc_vcpu_get(v))
 		return 0;
-	moved = kc_private_fd(fd);
+	moved = kc_private_fd(fd, 1);
 	if (moved >= 0) {
-		__atomic_store_n(&v->own_fd, moved, __ATOMIC_RELEASE);
+		atomic_store(&v->own_fd, moved);
 		protect_own(v);
 	} else {
 		kc_log_once(KC_LOG_WARN, "cannot move the private descriptor %d of vCPU fd %d (errno %d) out of the way of the VMM's dup2/dup3: completions use the VMM's fd number",
 			    fd, v->fd, errno);
 		/* A completion racing this reads either number; both still
 		 * name the vCPU until the VMM's call returns. */
-		__atomic_store_n(&v->own_fd, -1, __ATOMIC_RELEASE);
+		atomic_store(&v->own_fd, -1);
 	}
 	kc_fd_cas(fd, e, 0);
 	kc_vcpu_put(v);
@@ -207,10 +302,11 @@ int kc_vcpu_move_own(int fd)
 	return 1;
 }
 
-int kc_vcpu_lost(const struct kc_vcpu *v, int fd, int err)
+int kc_vcpu_lost(struct kc_vcpu *v, int fd, int err)
 {
-	int same = v->own_fd >= 0 ? kc_same_file(fd, v->own_fd) : -1;
+	int own = own_get(v), same = own >= 0 ? kc_same_file(fd, own) : -1;
 
+	own_put(v);
 	/* Unknown (no kcmp, no private descriptor): only EBADF, which no
 	 * open fd answers, says for sure. */
 	return same < 0 ? err == EBADF : !same;
@@ -219,9 +315,15 @@ int kc_vcpu_lost(const struct kc_vcpu *v, int fd, int err)
 struct kc_vcpu *kc_vcpu_find_same(int fd)
 {
 	for (struct kc_vcpu *v = atomic_load(&all_slots); v; v = v->next) {
-		if (atomic_load(&v->free) || v->own_fd < 0 || !kc_vcpu_get(v))
+		int own, same;
+
+		if (atomic_load(&v->free) || !kc_vcpu_get(v))
 			continue;
-		if (kc_same_file(fd, v->own_fd) == 1)
+		own = own_get(v);
+		/* Frugal: the VMM's own number of the vCPU tells as well. */
+		same = own >= 0 ? kc_same_file(fd, own) : v->fd != fd ? kc_same_file(fd, v->fd) : 0;
+		own_put(v);
+		if (same == 1)
 			return v;
 		kc_vcpu_put(v);
 	}
@@ -233,7 +335,7 @@ int kc_vcpu_own_fds(unsigned int first, unsigned int last, int *out, int max)
 	int n = 0;
 
 	for (struct kc_vcpu *v = atomic_load(&all_slots); v; v = v->next) {
-		int fd = v->own_fd;
+		int fd = atomic_load(&v->own_fd);
 
 		if (atomic_load(&v->free) || fd < 0 || (unsigned int)fd < first ||
 		    (unsigned int)fd > last)

@@ -49,7 +49,7 @@ struct kc_vcpu {
 	size_t run_size;
 	/* The library's own descriptor of the vCPU: a completion uses it, so
 	 * a VMM fd number closed and reused meanwhile cannot redirect it. */
-	int own_fd;
+	atomic_int own_fd, own_users;
 	int id, fd;            /* vCPU id and the fd it was first met on (reports) */
 	struct kc_stats stats;
 	struct kc_vcpu *next;  /* chain of all slots, never unlinked */
@@ -83,8 +83,19 @@ void kc_vcpu_unmark(struct kc_vcpu *v);
 /* A VM fd disabled KVM_X86_QUIRK_OUT_7E_INC_RIP: its vCPUs follow. */
 void kc_vcpu_out_7e_quirk_off(int vm_fd);
 
-/* A close-on-exec copy of fd for the library itself, numbered high. */
-int kc_private_fd(int fd);
+/* A close-on-exec copy of fd for the library itself, numbered high; keep:
+ * one a vCPU keeps, made only within the VMM's budget (kc_vcpu_fd_budget),
+ * else -1. */
+int kc_private_fd(int fd, int keep);
+
+/* The VMM made or met KVM fd number fd: in the upper half of its
+ * descriptor limit, the library gives back its private descriptors. */
+void kc_vcpu_fd_budget(int fd);
+
+/* v's private descriptor for one use (-1: none; use the VMM's number),
+ * held until kc_vcpu_own_put. */
+int kc_vcpu_own_get(struct kc_vcpu *v);
+void kc_vcpu_own_put(struct kc_vcpu *v);
 
 /* The VMM is about to dup2/dup3 onto fd: if fd is a vCPU's private
  * descriptor (KC_FD_OWN), give the vCPU another one first. Returns 1 if
@@ -97,7 +108,7 @@ int kc_same_file(int a, int b);
 
 /* Whether fd, on which v's kernel answered err (EBADF or ENOTTY), no
  * longer names v's vCPU: closed, or its number reused. */
-int kc_vcpu_lost(const struct kc_vcpu *v, int fd, int err);
+int kc_vcpu_lost(struct kc_vcpu *v, int fd, int err);
 
 /* The live object of the vCPU that fd also refers to (kcmp), with a new
  * reference, or NULL. */

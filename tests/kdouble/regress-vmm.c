@@ -54,6 +54,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -284,6 +285,93 @@ static void sc_held_save(void)
 	r = regs(&m, m.vcpu);
 	check((uint32_t)r.rax == 0x00420041u && m.mmio_reads == 2,
 	      "guest EAX=0x%08x device reads=%u, expected 0x00420041 and 2", (unsigned)r.rax, m.mmio_reads);
+	vm_free(&m);
+}
+
+/* A VMM that sizes RLIMIT_NOFILE to its vCPUs, as the kernel's selftests
+ * do (kvm_create_max_vcpus.c: KVM_CAP_MAX_VCPUS + 100 descriptors): every
+ * vCPU it creates and every file it opens afterwards must succeed, as
+ * natively, and a save at an answered IN is still completed. */
+#define BUDGET 128
+static int vcpu_fds(void)
+{
+	char path[64], t[64];
+	int n = 0;
+
+	for (int fd = 0; fd < BUDGET; fd++) {
+		ssize_t k;
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		k = readlink(path, t, sizeof(t) - 1);
+		if (k <= 0) continue;
+		t[k] = 0;
+		if (strstr(t, "-vcpu")) n++;
+	}
+	return n;
+}
+
+static void sc_fd_budget(void)
+{
+	struct rlimit rl = { BUDGET, BUDGET };
+	struct kvm_regs r;
+	struct vm m;
+	int fd, want, made = 1, opened = 0, max = ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
+
+	if (hook("kdouble_report")) max = BUDGET; /* the double sets no limit */
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_max < BUDGET) skip("RLIMIT_NOFILE below 128");
+	rl.rlim_cur = BUDGET;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0) die("setrlimit");
+	vm_new(&m, g_in, sizeof(g_in), 0);
+	/* Natively the VMM's numbers are dense: as many vCPUs as take them
+	 * up to BUDGET - 8 (or the kernel's KVM_CAP_MAX_VCPUS), then 5 files. */
+	want = BUDGET - 8 - m.vcpu;
+	if (max > 0 && want > max) want = max;
+	while (made < want && (fd = ioctl(m.fd, KVM_CREATE_VCPU, made)) >= 0)
+		made++;
+	check(made == want, "KVM_CREATE_VCPU: %d of %d vCPUs (%s)", made, want,
+	      made < want ? strerror(errno) : "ok");
+	for (int i = 0; i < 5; i++)
+		if (open("/dev/null", O_RDONLY | O_CLOEXEC) >= 0) opened++;
+	check(opened == 5, "files opened after %d vCPUs under a limit of %d: %d of 5", made, BUDGET, opened);
+	check(vcpu_fds() == made, "vCPU descriptors: as many as the VMM made (%d)", made);
+	/* A save at the answered IN of the first vCPU: completed (the
+	 * library, through the VMM's number now) or left to KVM_RUN. */
+	run_to(&m, m.vcpu, KVM_EXIT_IO, "KVM_RUN 1");
+	answer_in(&m, 0x42);
+	r = regs(&m, m.vcpu);
+	if (!native)
+		check((r.rax & 0xff) == 0x42 && r.rip == 0x1004, "state read at the answered IN: al=0x%02x rip=0x%llx, expected 0x42 0x1004 (completed)",
+		      (unsigned)(r.rax & 0xff), (unsigned long long)r.rip);
+	run_to(&m, m.vcpu, KVM_EXIT_IO, "KVM_RUN 2");
+	check(m.run->io.port == 0xe1 && ((uint8_t *)m.run)[m.run->io.data_offset] == 0x42,
+	      "OUT 0xE1 = 0x%02x, expected 0x42", ((uint8_t *)m.run)[m.run->io.data_offset]);
+}
+
+/* kvmcompl_complete() at an IN the VMM never answered, after a state read
+ * (which puts the library's marker in a 1-byte area): the kernel must
+ * finish it with the byte the exit left (emulator_pio_in zeroes it on
+ * x86), as a native re-entry does, not with the marker. */
+static void sc_complete_unanswered(void)
+{
+	int (*complete)(int) = (int (*)(int))hook("kvmcompl_complete");
+	uint8_t left;
+	struct kvm_regs r;
+	struct vm m;
+
+	vm_new(&m, g_in, sizeof(g_in), 0);
+	run_to(&m, m.vcpu, KVM_EXIT_IO, "KVM_RUN 1");
+	left = ((uint8_t *)m.run)[m.run->io.data_offset];
+	r = regs(&m, m.vcpu); /* the VMM looks before it answers */
+	check((r.rax & 0xff) == 0x11 && r.rip == 0x1002, "state read at the unanswered IN: al=0x%02x rip=0x%llx, expected 0x11 0x1002 (untouched)",
+	      (unsigned)(r.rax & 0xff), (unsigned long long)r.rip);
+	if (!native) {
+		if (!complete) die("kvmcompl_complete not found");
+		check(complete(m.vcpu) == 0, "kvmcompl_complete without an answer: 0");
+		r = regs(&m, m.vcpu);
+		check(r.rip == 0x1004, "completed: rip=0x%llx, expected 0x1004", (unsigned long long)r.rip);
+	}
+	run_to(&m, m.vcpu, KVM_EXIT_IO, "KVM_RUN 2");
+	check(m.run->io.port == 0xe1 && ((uint8_t *)m.run)[m.run->io.data_offset] == left,
+	      "OUT 0xE1 = 0x%02x, expected 0x%02x (what the IN's exit left)", ((uint8_t *)m.run)[m.run->io.data_offset], left);
 	vm_free(&m);
 }
 
@@ -613,6 +701,8 @@ int main(int argc, char **argv)
 	else if (!strcmp(sc, "private")) sc_private(arg);
 	else if (!strcmp(sc, "report")) sc_report(arg);
 	else if (!strcmp(sc, "efault")) sc_efault();
+	else if (!strcmp(sc, "fd-budget")) sc_fd_budget();
+	else if (!strcmp(sc, "complete-unanswered")) sc_complete_unanswered();
 	else { fprintf(stderr, "usage: regress-vmm SCENARIO [ARG] [native]\n"); return 99; }
 	close(kvm);
 	/* under the double: no completion may have run twice */
