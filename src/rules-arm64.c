@@ -48,20 +48,3 @@ const struct kc_arch_rules kc_rules_arm64 = {
 	0,
 	KC_GENERIC_PROTOCOL,
 };
-
-/* Built for arm64 (aarch64-linux-gnu-gcc): every number equals the kernel's. */
-#if defined(__aarch64__)
-_Static_assert(KC_GEN_IOR(0x98, 0x4) == KVM_GET_MP_STATE, "GET_MP_STATE");
-_Static_assert(KC_GEN_IOW(0x99, 0x4) == KVM_SET_MP_STATE, "SET_MP_STATE");
-_Static_assert(KC_GEN_IOW(0xab, 0x10) == KVM_GET_ONE_REG, "GET_ONE_REG");
-_Static_assert(KC_GEN_IOW(0xac, 0x10) == KVM_SET_ONE_REG, "SET_ONE_REG");
-_Static_assert(KC_GEN_IOW(0xe1, 0x18) == KVM_SET_DEVICE_ATTR, "SET_DEVICE_ATTR");
-_Static_assert(KC_GEN_IOW(0xe2, 0x18) == KVM_GET_DEVICE_ATTR, "GET_DEVICE_ATTR");
-_Static_assert(KC_GEN_IOR(0x9f, 0x40) == KVM_GET_VCPU_EVENTS, "GET_VCPU_EVENTS");
-_Static_assert(KC_GEN_IOW(0xa0, 0x40) == KVM_SET_VCPU_EVENTS, "SET_VCPU_EVENTS");
-_Static_assert(KC_GEN_IOW(0xae, 0x20) == KVM_ARM_VCPU_INIT, "ARM_VCPU_INIT");
-_Static_assert(KC_GEN_IOW(0x8b, 0x4) == KVM_SET_SIGNAL_MASK, "SET_SIGNAL_MASK");
-_Static_assert(KC_GEN_IOW(0x9b, 0x208) == KVM_SET_GUEST_DEBUG, "SET_GUEST_DEBUG");
-_Static_assert(KC_GEN_IOWR(0xb0, 0x8) == KVM_GET_REG_LIST, "GET_REG_LIST");
-_Static_assert(KC_GEN_IOW(0xe3, 0x18) == KVM_HAS_DEVICE_ATTR, "HAS_DEVICE_ATTR");
-#endif

@@ -69,16 +69,3 @@ const struct kc_arch_rules kc_rules_loongarch = {
 	KVM_CAP_NEEDS_COMPLETION,
 	KC_GENERIC_PROTOCOL,
 };
-
-/* Only a native loongarch build can check the numbers. */
-#if defined(__loongarch__)
-_Static_assert(KC_GEN_IOR(0x81, 0x108) == KVM_GET_REGS, "GET_REGS");
-_Static_assert(KC_GEN_IOW(0x82, 0x108) == KVM_SET_REGS, "SET_REGS");
-_Static_assert(KC_GEN_IOR(0x8c, 0x410) == KVM_GET_FPU, "GET_FPU");
-_Static_assert(KC_GEN_IOW(0x8d, 0x410) == KVM_SET_FPU, "SET_FPU");
-_Static_assert(KC_GEN_IOR(0x98, 0x4) == KVM_GET_MP_STATE, "GET_MP_STATE");
-_Static_assert(KC_GEN_IOW(0xab, 0x10) == KVM_GET_ONE_REG, "GET_ONE_REG");
-_Static_assert(KC_GEN_IOW(0xe2, 0x18) == KVM_GET_DEVICE_ATTR, "GET_DEVICE_ATTR");
-_Static_assert(KC_GEN_IOW(0x86, 0x4) == KVM_INTERRUPT, "INTERRUPT");
-_Static_assert(KC_GEN_IOW(0x9b, 0x8) == KVM_SET_GUEST_DEBUG, "SET_GUEST_DEBUG");
-#endif

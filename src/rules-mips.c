@@ -35,16 +35,3 @@ const struct kc_arch_rules kc_rules_mips = {
 	KVM_CAP_NEEDS_COMPLETION,
 	KC_PPC_MIPS_PROTOCOL,
 };
-
-/* Built for mips64 (mips64el-linux-gnuabi64-gcc): numbers equal the kernel's. */
-#if defined(__mips__) && defined(__mips64)
-_Static_assert(KC_PM_IOR(0x81, 0x118) == KVM_GET_REGS, "GET_REGS");
-_Static_assert(KC_PM_IOW(0x82, 0x118) == KVM_SET_REGS, "SET_REGS");
-_Static_assert(KC_PM_IOW(0xab, 0x10) == KVM_GET_ONE_REG, "GET_ONE_REG");
-_Static_assert(KC_PM_IOW(0xac, 0x10) == KVM_SET_ONE_REG, "SET_ONE_REG");
-_Static_assert(KC_PM_IOW(0x86, 0x4) == KVM_INTERRUPT, "INTERRUPT");
-_Static_assert(KC_PM_IOW(0x8b, 0x4) == KVM_SET_SIGNAL_MASK, "SET_SIGNAL_MASK");
-_Static_assert(KC_PM_IOW(0x9b, 0x8) == KVM_SET_GUEST_DEBUG, "SET_GUEST_DEBUG");
-_Static_assert(KC_PM_IOWR(0xb0, 0x8) == KVM_GET_REG_LIST, "GET_REG_LIST");
-_Static_assert(KC_PM_IO(0x80) == KVM_RUN, "RUN");
-#endif

@@ -57,18 +57,3 @@ const struct kc_arch_rules kc_rules_powerpc = {
 	KVM_CAP_NEEDS_COMPLETION,
 	KC_PPC_MIPS_PROTOCOL,
 };
-
-/* Built for powerpc (powerpc64le-linux-gnu-gcc): numbers equal the kernel's. */
-#if defined(__powerpc__) || defined(__powerpc64__)
-_Static_assert(KC_PM_IOR(0x81, 0x188) == KVM_GET_REGS, "GET_REGS");
-_Static_assert(KC_PM_IOW(0x82, 0x188) == KVM_SET_REGS, "SET_REGS");
-_Static_assert(KC_PM_IOR(0x83, 0x4d0) == KVM_GET_SREGS, "GET_SREGS");
-_Static_assert(KC_PM_IOW(0x84, 0x4d0) == KVM_SET_SREGS, "SET_SREGS");
-_Static_assert(KC_PM_IOW(0xab, 0x10) == KVM_GET_ONE_REG, "GET_ONE_REG");
-_Static_assert(KC_PM_IOW(0xac, 0x10) == KVM_SET_ONE_REG, "SET_ONE_REG");
-_Static_assert(KC_PM_IOWR(0x85, 0x18) == KVM_TRANSLATE, "TRANSLATE");
-_Static_assert(KC_PM_IOW(0x86, 0x4) == KVM_INTERRUPT, "INTERRUPT");
-_Static_assert(KC_PM_IOW(0x8b, 0x4) == KVM_SET_SIGNAL_MASK, "SET_SIGNAL_MASK");
-_Static_assert(KC_PM_IOW(0x9b, 0x108) == KVM_SET_GUEST_DEBUG, "SET_GUEST_DEBUG");
-_Static_assert(KC_PM_IO(0x80) == KVM_RUN, "RUN");
-#endif

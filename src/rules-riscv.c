@@ -45,15 +45,3 @@ const struct kc_arch_rules kc_rules_riscv = {
 	KVM_CAP_NEEDS_COMPLETION,
 	KC_GENERIC_PROTOCOL,
 };
-
-/* Built for riscv (riscv64-linux-gnu-gcc): numbers equal the kernel's. */
-#if defined(__riscv)
-_Static_assert(KC_GEN_IOR(0x98, 0x4) == KVM_GET_MP_STATE, "GET_MP_STATE");
-_Static_assert(KC_GEN_IOW(0x99, 0x4) == KVM_SET_MP_STATE, "SET_MP_STATE");
-_Static_assert(KC_GEN_IOW(0xab, 0x10) == KVM_GET_ONE_REG, "GET_ONE_REG");
-_Static_assert(KC_GEN_IOW(0xac, 0x10) == KVM_SET_ONE_REG, "SET_ONE_REG");
-_Static_assert(KC_GEN_IOW(0x86, 0x4) == KVM_INTERRUPT, "INTERRUPT");
-_Static_assert(KC_GEN_IOW(0x8b, 0x4) == KVM_SET_SIGNAL_MASK, "SET_SIGNAL_MASK");
-_Static_assert(KC_GEN_IOW(0x9b, 0x8) == KVM_SET_GUEST_DEBUG, "SET_GUEST_DEBUG");
-_Static_assert(KC_GEN_IOWR(0xb0, 0x8) == KVM_GET_REG_LIST, "GET_REG_LIST");
-#endif

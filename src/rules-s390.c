@@ -42,28 +42,3 @@ const struct kc_arch_rules kc_rules_s390 = {
 	KVM_CAP_NEEDS_COMPLETION,
 	KC_GENERIC_PROTOCOL,
 };
-
-/* Built for s390x (s390x-linux-gnu-gcc): numbers equal the kernel's. */
-#if defined(__s390x__)
-_Static_assert(KC_GEN_IOR(0x81, 0x80) == KVM_GET_REGS, "GET_REGS");
-_Static_assert(KC_GEN_IOW(0x82, 0x80) == KVM_SET_REGS, "SET_REGS");
-_Static_assert(KC_GEN_IOR(0x83, 0xc0) == KVM_GET_SREGS, "GET_SREGS");
-_Static_assert(KC_GEN_IOW(0x84, 0xc0) == KVM_SET_SREGS, "SET_SREGS");
-_Static_assert(KC_GEN_IOR(0x8c, 0x88) == KVM_GET_FPU, "GET_FPU");
-_Static_assert(KC_GEN_IOW(0x8d, 0x88) == KVM_SET_FPU, "SET_FPU");
-_Static_assert(KC_GEN_IOR(0x98, 0x4) == KVM_GET_MP_STATE, "GET_MP_STATE");
-_Static_assert(KC_GEN_IOW(0x99, 0x4) == KVM_SET_MP_STATE, "SET_MP_STATE");
-_Static_assert(KC_GEN_IOW(0xab, 0x10) == KVM_GET_ONE_REG, "GET_ONE_REG");
-_Static_assert(KC_GEN_IOW(0xac, 0x10) == KVM_SET_ONE_REG, "SET_ONE_REG");
-_Static_assert(KC_GEN_IOW(0x95, 0x8) == KVM_S390_STORE_STATUS, "STORE_STATUS");
-_Static_assert(KC_GEN_IOW(0x96, 0x10) == KVM_S390_SET_INITIAL_PSW, "SET_INITIAL_PSW");
-_Static_assert(KC_GEN_IO(0x97) == KVM_S390_INITIAL_RESET, "INITIAL_RESET");
-_Static_assert(KC_GEN_IO(0xc3) == KVM_S390_NORMAL_RESET, "NORMAL_RESET");
-_Static_assert(KC_GEN_IO(0xc4) == KVM_S390_CLEAR_RESET, "CLEAR_RESET");
-_Static_assert(KC_GEN_IOW(0xb6, 0x20) == KVM_S390_GET_IRQ_STATE, "GET_IRQ_STATE");
-_Static_assert(KC_GEN_IOW(0xb5, 0x20) == KVM_S390_SET_IRQ_STATE, "SET_IRQ_STATE");
-_Static_assert(KC_GEN_IOW(0x8b, 0x4) == KVM_SET_SIGNAL_MASK, "SET_SIGNAL_MASK");
-_Static_assert(KC_GEN_IOW(0x9b, 0x18) == KVM_SET_GUEST_DEBUG, "SET_GUEST_DEBUG");
-_Static_assert(KC_GEN_IOW(0xb4, 0x48) == KVM_S390_IRQ, "S390_IRQ");
-_Static_assert(KC_GEN_IOW(0x94, 0x10) == KVM_S390_INTERRUPT, "S390_INTERRUPT");
-#endif

@@ -106,26 +106,3 @@ const struct kc_arch_rules kc_rules_x86 = {
 	KVM_CAP_NEEDS_COMPLETION,
 	KC_GENERIC_PROTOCOL,
 };
-
-/* On an x86 build host, the written-out numbers must equal the kernel's. */
-#if defined(__x86_64__)
-_Static_assert(X86_IOR(0x81, 0x90) == KVM_GET_REGS, "GET_REGS");
-_Static_assert(X86_IOW(0x84, 0x138) == KVM_SET_SREGS, "SET_SREGS");
-_Static_assert(X86_IOWR(0x88, 0x8) == KVM_GET_MSRS, "GET_MSRS");
-_Static_assert(X86_IOR(0x8c, 0x1a0) == KVM_GET_FPU, "GET_FPU");
-_Static_assert(X86_IOR(0x8e, 0x400) == KVM_GET_LAPIC, "GET_LAPIC");
-_Static_assert(X86_IOR(0x98, 0x4) == KVM_GET_MP_STATE, "GET_MP_STATE");
-_Static_assert(X86_IOR(0x9f, 0x40) == KVM_GET_VCPU_EVENTS, "GET_VCPU_EVENTS");
-_Static_assert(X86_IOW(0xa2, 0x80) == KVM_SET_DEBUGREGS, "SET_DEBUGREGS");
-_Static_assert(X86_IOR(0xcf, 0x1000) == KVM_GET_XSAVE2, "GET_XSAVE2");
-_Static_assert(X86_IOW(0xa7, 0x188) == KVM_SET_XCRS, "SET_XCRS");
-_Static_assert(X86_IOW(0xab, 0x10) == KVM_GET_ONE_REG, "GET_ONE_REG");
-_Static_assert(X86_IOWR(0xbe, 0x80) == KVM_GET_NESTED_STATE, "GET_NESTED_STATE");
-_Static_assert(X86_IOR(0xcc, 0x140) == KVM_GET_SREGS2, "GET_SREGS2");
-_Static_assert(X86_IOW(0xe2, 0x18) == KVM_GET_DEVICE_ATTR, "GET_DEVICE_ATTR");
-_Static_assert(X86_IOWR(0x85, 0x18) == KVM_TRANSLATE, "TRANSLATE");
-_Static_assert(X86_IOW(0x9b, 0x48) == KVM_SET_GUEST_DEBUG, "SET_GUEST_DEBUG");
-_Static_assert(X86_IOWR(0xca, 0x48) == KVM_XEN_VCPU_GET_ATTR, "XEN_VCPU_GET_ATTR");
-_Static_assert(X86_IO(0xa2) == KVM_SET_TSC_KHZ, "SET_TSC_KHZ");
-_Static_assert(X86_IOWR(0x91, 0x8) == KVM_GET_CPUID2, "GET_CPUID2");
-#endif

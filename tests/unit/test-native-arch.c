@@ -82,6 +82,40 @@ START_TEST(native_table_knows_this_targets_requests)
 }
 END_TEST
 
+/* Every request name of every table, with this target's header value
+ * (generated from src/rules-*.c by tests/unit/gen-header-names.sh). */
+static const struct { const char *name; unsigned int value; int defined; } header[] = {
+#include "header-names.h"
+};
+
+/* Every row of the native table has the number this target's own
+ * <linux/kvm.h> gives its name: numbers are written once, in the table. */
+START_TEST(every_native_row_matches_this_targets_header)
+{
+	const struct kc_arch_rules *r = kc_native_rules;
+	size_t checked = 0;
+
+	for (size_t i = 0; i < r->n_requests; i++) {
+		const struct kc_request *q = &r->requests[i];
+		size_t h = 0;
+
+		while (h < sizeof header / sizeof *header && strcmp(header[h].name, q->name))
+			h++;
+		ck_assert_msg(h < sizeof header / sizeof *header, "%s: %s is not in header-names.h (rebuild it)",
+			      r->arch, q->name);
+		ck_assert_msg(header[h].defined, "%s: %s is not in this target's <linux/kvm.h>", r->arch, q->name);
+		ck_assert_msg(header[h].value == q->request, "%s: %s is %#x in the table, %#x in <linux/kvm.h>",
+			      r->arch, q->name, q->request, header[h].value);
+		checked++;
+	}
+	/* make check-cross shows this line */
+	printf("native rules: %zu of %zu requests checked against <linux/kvm.h>\n", checked, r->n_requests);
+	fflush(stdout);
+	ck_assert_uint_eq(checked, r->n_requests);
+	ck_assert_uint_gt(checked, 0);
+}
+END_TEST
+
 /* An MMIO read owes a completion on every KVM architecture but s390. */
 START_TEST(native_table_flags_an_mmio_read)
 {
@@ -109,6 +143,7 @@ Suite *native_arch_suite(void)
 	tcase_add_test(tc, this_targets_ioc_layout);
 	tcase_add_test(tc, native_table_knows_this_targets_requests);
 	tcase_add_test(tc, native_table_flags_an_mmio_read);
+	tcase_add_test(tc, every_native_row_matches_this_targets_header);
 	suite_add_tcase(s, tc);
 	return s;
 }
