@@ -12,6 +12,8 @@
 #include "compat.h"
 #include "entry.h"
 #include "complete.h"
+#include "init.h"
+#include "kernel.h"
 #include "log.h"
 #include "next.h"
 #include "report.h"
@@ -222,7 +224,7 @@ __attribute__((noinline)) static int kvm_ioctl(int fd, unsigned int req, void *a
 	struct kc_vcpu *v;
 
 	if (!e) {
-		kc_settings(); /* first KVM request: read the environment */
+		kc_init(); /* first KVM request: read the settings */
 		e = kc_track_identify(fd);
 	}
 	switch (kc_entry_kind(e)) {

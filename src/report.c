@@ -17,7 +17,6 @@
 #include "log.h"
 #include "report.h"
 #include "rules.h"
-#include "settings.h"
 #include "stats.h"
 #include "vcpu.h"
 
@@ -83,29 +82,29 @@ static int skipped(const void *pc)
 }
 static atomic_flag verified[KC_STATS_REASONS];
 
-void kc_report_init(void)
+static atomic_int report_strict;
+
+void kc_report_setup(int strict, const char *report_file)
 {
-	const struct kc_settings *s = kc_settings();
 	void *warm[2];
 
-	if (s->mode == KC_MODE_FIX)
-		return;
+	atomic_store_explicit(&report_strict, strict, memory_order_relaxed);
 #ifdef HAVE_EXECINFO_H
 	backtrace(warm, 2); /* loads the unwinder now, not in a handler */
 #else
 	(void)warm;
 #endif
-	dl_iterate_phdr(collect_range, (void *)kc_report_init);
-	if (s->report_file) {
+	dl_iterate_phdr(collect_range, (void *)kc_report_setup);
+	if (report_file) {
 		/* As the log file: append, close-on-exec, no symlink, a
 		 * high number, checked before each write. */
-		report_fd = kc_own_file_open(s->report_file, &report_id);
+		report_fd = kc_own_file_open(report_file, &report_id);
 		if (report_fd < 0) {
 			char why[384];
 
 			kc_log(KC_LOG_ERROR, "%s; reports go to the log only",
 			       kc_open_error(why, (int)sizeof why, "KVMCOMPL_REPORT_FILE",
-					     s->report_file, errno));
+					     report_file, errno));
 		}
 	}
 }
@@ -198,7 +197,6 @@ static int vmm_frames(void **frames, int n, void ***first)
 
 void kc_report_access(const struct kc_vcpu *v, int fd, int req_index, void *pc)
 {
-	const struct kc_settings *s = kc_settings();
 	char at[128], what[96], line[768];
 	void *frames[FRAMES];
 	struct site *site = NULL;
@@ -258,7 +256,7 @@ void kc_report_access(const struct kc_vcpu *v, int fd, int req_index, void *pc)
 			kc_request_label(req_index), v->id, fd, exit_name(site->reason), site->reason,
 			what, tid, at);
 	json(line, n);
-	if (s->mode == KC_MODE_STRICT) {
+	if (atomic_load_explicit(&report_strict, memory_order_relaxed)) {
 		kc_report_summary();
 		kc_log(KC_LOG_ERROR, "KVMCOMPL_MODE=strict: stopping the process (exit status %d)", KC_STRICT_STATUS);
 		_exit(KC_STRICT_STATUS);
