@@ -299,7 +299,6 @@ static inline __attribute__((always_inline)) int dispatch(enum kc_next_id next, 
 	return kvm_ioctl(fd, (unsigned int)request, arg, site);
 }
 
-KC_EXPORT int KC_ENTRY(ioctl)(int fd, KC_IOCTL_REQ_T request, ...);
 KC_EXPORT int KC_ENTRY(ioctl)(int fd, KC_IOCTL_REQ_T request, ...)
 {
 	va_list ap;
@@ -314,7 +313,6 @@ KC_EXPORT int KC_ENTRY(ioctl)(int fd, KC_IOCTL_REQ_T request, ...)
 
 #ifdef HAVE___IOCTL_TIME64
 /* 32-bit glibc built with _TIME_BITS=64 binds callers to this name. */
-KC_EXPORT int KC_ENTRY(__ioctl_time64)(int fd, unsigned long request, ...);
 KC_EXPORT int KC_ENTRY(__ioctl_time64)(int fd, unsigned long request, ...)
 {
 	va_list ap;
