@@ -207,7 +207,7 @@ static int vcpu_ioctl(struct kc_vcpu *v, int fd, unsigned int req, void *arg,
 			/* Answered (or nothing to answer): a save, restore or
 			 * reset must see the instruction finished. */
 			if (mode == KC_MODE_REPORT || mode == KC_MODE_STRICT)
-				kc_report_access(v, fd, index, site);
+				kc_report_access(v->run, v->id, fd, index, site);
 			if (may_complete(v))
 				kc_complete(v, fd, index);
 		}

@@ -18,7 +18,6 @@
 #include "report.h"
 #include "rules.h"
 #include "stats.h"
-#include "vcpu.h"
 
 /* Distinct call sites, found by their return address; a fixed table, so
  * that a report allocates nothing (it may run in a signal handler). */
@@ -195,7 +194,7 @@ static int vmm_frames(void **frames, int n, void ***first)
 	return n - i;
 }
 
-void kc_report_access(const struct kc_vcpu *v, int fd, int req_index, void *pc)
+void kc_report_access(const struct kvm_run *run, int vcpu_id, int fd, int req_index, void *pc)
 {
 	char at[128], what[96], line[768];
 	void *frames[FRAMES];
@@ -239,7 +238,7 @@ void kc_report_access(const struct kc_vcpu *v, int fd, int req_index, void *pc)
 		kc_log_once(KC_LOG_WARN, "report: more than %d call sites; further ones are not reported", SITES);
 		return;
 	}
-	site->reason = v->run->exit_reason;
+	site->reason = run->exit_reason;
 	site->req_index = req_index;
 	memcpy(site->frames, frames, sizeof frames);
 	site->nframes = nframes;
@@ -248,12 +247,12 @@ void kc_report_access(const struct kc_vcpu *v, int fd, int req_index, void *pc)
 
 	tid = syscall(SYS_gettid);
 	where(pc, at, sizeof at);
-	detail(v->run, what, sizeof what);
+	detail(run, what, sizeof what);
 	kc_log(KC_LOG_WARN, "report: %s on vCPU %d (fd %d) while exit %s (%s) was pending; thread %ld; call site %s",
-	       kc_request_label(req_index), v->id, fd, exit_name(site->reason), what, tid, at);
+	       kc_request_label(req_index), vcpu_id, fd, exit_name(site->reason), what, tid, at);
 	n = kc_snprintf(line, sizeof line,
 			"{\"type\":\"report\",\"ioctl\":\"%s\",\"vcpu\":%d,\"fd\":%d,\"exit\":\"%s\",\"exit_reason\":%u,\"detail\":\"%s\",\"thread\":%ld,\"site\":\"%s\"}\n",
-			kc_request_label(req_index), v->id, fd, exit_name(site->reason), site->reason,
+			kc_request_label(req_index), vcpu_id, fd, exit_name(site->reason), site->reason,
 			what, tid, at);
 	json(line, n);
 	if (atomic_load_explicit(&report_strict, memory_order_relaxed)) {
