@@ -9,7 +9,12 @@
  * Columns: the function; its slot (KC_NEXT_<slot>); its type; the
  * configure check it needs (a HAVE_ macro of config.h, or 1: always);
  * whether a static VMM wraps it (wrap) or not (nowrap). Rows in the
- * order of the slots; the first, ioctl, is the hot path's. */
+ * order of the slots; the first, ioctl, is the hot path's.
+ *
+ * Adding a function: its row (and type) here, its raw system call
+ * raw_NAME in next.c, its definition KC_ENTRY(NAME) (fdcalls.c), and a
+ * configure check (configure.ac AC_CHECK_FUNCS) unless every libc has it;
+ * tests/interposition.test then names each list that lacks it. */
 #ifndef KC_INTERPOSED_H
 #define KC_INTERPOSED_H
 
