@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Above every module: the settings are parsed into a value (settings.c,
  * which knows nothing else) and passed down from here to the rules, the
  * log, the report and the statistics, which never read them back. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The library's one initialisation: at the first KVM request (or the first
  * call of the API), read the settings and hand each module its part. */
 #ifndef KC_INIT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The functions this library interposes, one row each. From this table:
  * the entry points' prototypes (entry.h: the exports of libkvmcompl.so, or
  * __wrap_NAME in libkvmcompl.a), the next-definition slots and their
