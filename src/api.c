@@ -6,9 +6,9 @@
 
 #include "complete.h"
 #include "entry.h"
+#include "init.h"
 #include "kvmcompl.h"
 #include "rules.h"
-#include "settings.h"
 #include "track.h"
 
 
@@ -18,7 +18,7 @@ static struct kc_vcpu *vcpu_of(int fd)
 	uintptr_t e;
 	struct kc_vcpu *v;
 
-	kc_settings();
+	kc_init();
 	e = kc_fd_get(fd);
 	if (!e)
 		e = kc_track_identify(fd);

@@ -1,4 +1,4 @@
-/* Names of the library's entry points. The shared library defines ioctl,
+/* Names of the library's entry points (the rows of interposed.h). The shared library defines ioctl,
  * close, ... themselves (LD_PRELOAD); libkvmcompl.a, for static VMMs linked
  * with -Wl,--wrap=ioctl,--wrap=close,..., defines __wrap_ioctl, ... and
  * reaches libc through __real_ioctl, ... (next.c). */
@@ -12,5 +12,12 @@
 #endif
 
 #define KC_EXPORT __attribute__((visibility("default")))
+
+/* Every interposed function whose configure check holds, declared from its
+ * row (interposed.h): its definition (ioctl.c, fdcalls.c) must match. */
+#include "interposed.h"
+#define KC_ENTRY_DECLARE(name, slot, type, check, wrap) KC_IF(check)(KC_EXPORT type KC_ENTRY(name);)
+KC_INTERPOSED(KC_ENTRY_DECLARE)
+#undef KC_ENTRY_DECLARE
 
 #endif

@@ -29,7 +29,6 @@ static int is_own(int fd)
 	return kc_entry_kind(kc_fd_get(fd)) == KC_FD_OWN;
 }
 
-KC_EXPORT int KC_ENTRY(close)(int fd);
 KC_EXPORT int KC_ENTRY(close)(int fd)
 {
 	uintptr_t e = kc_fd_get(fd);
@@ -81,7 +80,6 @@ static int close_gaps(unsigned int first, unsigned int last, int flags, int *own
 #endif
 
 #ifdef HAVE_CLOSE_RANGE
-KC_EXPORT int KC_ENTRY(close_range)(unsigned int first, unsigned int last, int flags);
 KC_EXPORT int KC_ENTRY(close_range)(unsigned int first, unsigned int last, int flags)
 {
 	int own[OWN_MAX], n, r, err = errno;
@@ -106,7 +104,6 @@ KC_EXPORT int KC_ENTRY(close_range)(unsigned int first, unsigned int last, int f
 #endif
 
 #ifdef HAVE_CLOSEFROM
-KC_EXPORT void KC_ENTRY(closefrom)(int lowfd);
 KC_EXPORT void KC_ENTRY(closefrom)(int lowfd)
 {
 	int own[OWN_MAX], n, err = errno;
@@ -140,7 +137,6 @@ static int copied(int from, int to)
 	return to;
 }
 
-KC_EXPORT int KC_ENTRY(dup)(int fd);
 KC_EXPORT int KC_ENTRY(dup)(int fd)
 {
 	if (is_own(fd))
@@ -162,7 +158,6 @@ static int onto(int fd2, int r)
 	return r;
 }
 
-KC_EXPORT int KC_ENTRY(dup2)(int fd, int fd2);
 KC_EXPORT int KC_ENTRY(dup2)(int fd, int fd2)
 {
 	if (is_own(fd))
@@ -173,7 +168,6 @@ KC_EXPORT int KC_ENTRY(dup2)(int fd, int fd2)
 }
 
 #ifdef HAVE_DUP3
-KC_EXPORT int KC_ENTRY(dup3)(int fd, int fd2, int flags);
 KC_EXPORT int KC_ENTRY(dup3)(int fd, int fd2, int flags)
 {
 	if (is_own(fd))
@@ -198,7 +192,6 @@ static int do_fcntl(enum kc_next_id id, int fd, int cmd, void *arg)
 
 /* fcntl's third argument is an int or a pointer: forwarded as one
  * pointer-sized value, which covers both on every Linux ABI. */
-KC_EXPORT int KC_ENTRY(fcntl)(int fd, int cmd, ...);
 KC_EXPORT int KC_ENTRY(fcntl)(int fd, int cmd, ...)
 {
 	va_list ap;
@@ -211,7 +204,6 @@ KC_EXPORT int KC_ENTRY(fcntl)(int fd, int cmd, ...)
 }
 
 #ifdef HAVE_FCNTL64
-KC_EXPORT int KC_ENTRY(fcntl64)(int fd, int cmd, ...);
 KC_EXPORT int KC_ENTRY(fcntl64)(int fd, int cmd, ...)
 {
 	va_list ap;

@@ -12,6 +12,8 @@
 #include "compat.h"
 #include "entry.h"
 #include "complete.h"
+#include "init.h"
+#include "kernel.h"
 #include "log.h"
 #include "next.h"
 #include "report.h"
@@ -205,7 +207,7 @@ static int vcpu_ioctl(struct kc_vcpu *v, int fd, unsigned int req, void *arg,
 			/* Answered (or nothing to answer): a save, restore or
 			 * reset must see the instruction finished. */
 			if (mode == KC_MODE_REPORT || mode == KC_MODE_STRICT)
-				kc_report_access(v, fd, index, site);
+				kc_report_access(v->run, v->id, fd, index, site);
 			if (may_complete(v))
 				kc_complete(v, fd, index);
 		}
@@ -222,7 +224,7 @@ __attribute__((noinline)) static int kvm_ioctl(int fd, unsigned int req, void *a
 	struct kc_vcpu *v;
 
 	if (!e) {
-		kc_settings(); /* first KVM request: read the environment */
+		kc_init(); /* first KVM request: read the settings */
 		e = kc_track_identify(fd);
 	}
 	switch (kc_entry_kind(e)) {
@@ -297,7 +299,6 @@ static inline __attribute__((always_inline)) int dispatch(enum kc_next_id next, 
 	return kvm_ioctl(fd, (unsigned int)request, arg, site);
 }
 
-KC_EXPORT int KC_ENTRY(ioctl)(int fd, KC_IOCTL_REQ_T request, ...);
 KC_EXPORT int KC_ENTRY(ioctl)(int fd, KC_IOCTL_REQ_T request, ...)
 {
 	va_list ap;
@@ -312,7 +313,6 @@ KC_EXPORT int KC_ENTRY(ioctl)(int fd, KC_IOCTL_REQ_T request, ...)
 
 #ifdef HAVE___IOCTL_TIME64
 /* 32-bit glibc built with _TIME_BITS=64 binds callers to this name. */
-KC_EXPORT int KC_ENTRY(__ioctl_time64)(int fd, unsigned long request, ...);
 KC_EXPORT int KC_ENTRY(__ioctl_time64)(int fd, unsigned long request, ...)
 {
 	va_list ap;

@@ -50,6 +50,15 @@ static int check_extension(int fd, long cap)
 	return r > 0 ? r : 0;
 }
 
+unsigned int kc_cap_number(void)
+{
+	long cap = kc_settings()->cap;
+
+	if (cap == KC_CAP_OFF)
+		return 0;
+	return cap == KC_CAP_DEFAULT ? kc_rules()->default_cap : (unsigned int)cap;
+}
+
 void kc_kernel_probe(int fd)
 {
 	struct kc_kernel k = { 0, false, false };

@@ -18,6 +18,10 @@ const struct kc_kernel *kc_kernel(void);
 /* Probe through fd (a /dev/kvm or VM fd; -1: open /dev/kvm), once. */
 void kc_kernel_probe(int fd);
 
+/* The capability number the library answers at (KVMCOMPL_CAP, else the
+ * rules' default); 0: none. */
+unsigned int kc_cap_number(void);
+
 /* "5.2.0-1-arm64" -> KC_KVER(5, 2, 0); 0 if it does not parse. */
 unsigned int kc_parse_release(const char *release);
 

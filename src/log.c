@@ -10,7 +10,6 @@
 #include <sys/syscall.h>
 
 #include "log.h"
-#include "settings.h"
 
 static int put_str(char *buf, int size, int pos, const char *s)
 {
@@ -98,10 +97,13 @@ int kc_format(char *buf, int size, const char *fmt, va_list ap)
 	return pos;
 }
 
-/* -1: not opened yet. Opened with the settings, at the first KVM request
- * (normally the VMM's main thread), so vCPU threads open nothing. */
+/* -1: not set up yet (stderr meanwhile). Set up with the settings, at the
+ * first KVM request (normally the VMM's main thread), so vCPU threads open
+ * nothing. */
 static atomic_int log_fd = -1;
 static struct kc_own_file log_id;
+/* Until the set-up: the default level, warn. */
+static atomic_int log_level = KC_LOG_WARN;
 
 /* A number far from the VMM's own, so a VMM that sweeps and reuses low
  * fds is unlikely to hand ours to one of its files. */
@@ -143,11 +145,11 @@ int kc_own_file_is(int fd, const struct kc_own_file *id)
 	       (unsigned long)st.st_ino == id->ino;
 }
 
-void kc_log_open(void)
+void kc_log_setup(enum kc_level level, const char *path)
 {
-	const char *path = kc_settings()->log_file;
 	int fd = STDERR_FILENO, expected = -1;
 
+	atomic_store(&log_level, (int)level);
 	if (atomic_load(&log_fd) >= 0)
 		return;
 	if (path && (fd = kc_own_file_open(path, &log_id)) < 0) {
@@ -170,10 +172,8 @@ static int current_log_fd(void)
 {
 	int fd = atomic_load(&log_fd);
 
-	if (fd < 0) {
-		kc_log_open();
-		fd = atomic_load(&log_fd);
-	}
+	if (fd < 0)
+		return STDERR_FILENO;
 	if (fd != STDERR_FILENO && !kc_own_file_is(fd, &log_id))
 		return STDERR_FILENO;
 	return fd;
@@ -206,7 +206,7 @@ void kc_log(enum kc_level level, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (level == KC_LOG_OFF || level > kc_settings()->log_level)
+	if (level == KC_LOG_OFF || (int)level > atomic_load_explicit(&log_level, memory_order_relaxed))
 		return;
 	va_start(ap, fmt);
 	vlog(level_tags[level], fmt, ap);

@@ -22,8 +22,9 @@ int kc_snprintf(char *buf, int size, const char *fmt, ...)
  * returned: for KVMCOMPL_LOG_FILE and KVMCOMPL_REPORT_FILE. */
 const char *kc_open_error(char *buf, int size, const char *what, const char *path, int err);
 
-/* Open the log file named by the settings (once; stderr if none). */
-void kc_log_open(void);
+/* From the settings (src/init.c), once: the level, and the file to open
+ * (NULL: stderr). Until then lines of level warn and above go to stderr. */
+void kc_log_setup(enum kc_level level, const char *path);
 
 /* A file of the library's own (log, report): opened for appending, no
  * symlink, close-on-exec, numbered far from the VMM's fds; remembered by

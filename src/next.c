@@ -62,50 +62,33 @@ static void raw_closefrom(int fd)
 	raw_close_range((unsigned int)fd, ~0u, 0);
 }
 
+/* A row's raw fallback is raw_NAME; these two share another's. */
+#define raw___ioctl_time64 raw_ioctl
+#define raw_fcntl64 raw_fcntl
+
 static const struct {
 	const char *name;
 	void *raw;
 } table[KC_NEXT_COUNT] = {
-	[KC_NEXT_IOCTL] = { "ioctl", (void *)raw_ioctl },
-	[KC_NEXT_IOCTL_TIME64] = { "__ioctl_time64", (void *)raw_ioctl },
-	[KC_NEXT_CLOSE] = { "close", (void *)raw_close },
-	[KC_NEXT_DUP] = { "dup", (void *)raw_dup },
-	[KC_NEXT_DUP2] = { "dup2", (void *)raw_dup2 },
-	[KC_NEXT_DUP3] = { "dup3", (void *)raw_dup3 },
-	[KC_NEXT_FCNTL] = { "fcntl", (void *)raw_fcntl },
-	[KC_NEXT_FCNTL64] = { "fcntl64", (void *)raw_fcntl },
-	[KC_NEXT_CLOSE_RANGE] = { "close_range", (void *)raw_close_range },
-	[KC_NEXT_CLOSEFROM] = { "closefrom", (void *)raw_closefrom },
+#define KC_NEXT_ROW(name, slot, type, check, wrap) [KC_NEXT_##slot] = { #name, (void *)raw_##name },
+	KC_INTERPOSED(KC_NEXT_ROW)
+#undef KC_NEXT_ROW
 };
 
 #ifdef KC_WRAP
 /* libkvmcompl.a: the linker's --wrap gives each wrapped function's original
  * as __real_NAME. Weak, so a function the VMM did not wrap leaves NULL here
  * and the raw system call serves instead. */
-extern int __real_ioctl(int, KC_IOCTL_REQ_T, ...) __attribute__((weak));
-extern int __real___ioctl_time64(int, unsigned long, ...) __attribute__((weak));
-extern int __real_close(int) __attribute__((weak));
-extern int __real_dup(int) __attribute__((weak));
-extern int __real_dup2(int, int) __attribute__((weak));
-extern int __real_dup3(int, int, int) __attribute__((weak));
-extern int __real_fcntl(int, int, ...) __attribute__((weak));
-extern int __real_fcntl64(int, int, ...) __attribute__((weak));
-extern int __real_close_range(unsigned int, unsigned int, int) __attribute__((weak));
-extern void __real_closefrom(int) __attribute__((weak));
+#define KC_NEXT_REAL(name, slot, type, check, wrap) extern type __real_##name __attribute__((weak));
+KC_INTERPOSED(KC_NEXT_REAL)
+#undef KC_NEXT_REAL
 
 static void *real_of(enum kc_next_id id)
 {
 	switch (id) {
-	case KC_NEXT_IOCTL: return (void *)__real_ioctl;
-	case KC_NEXT_IOCTL_TIME64: return (void *)__real___ioctl_time64;
-	case KC_NEXT_CLOSE: return (void *)__real_close;
-	case KC_NEXT_DUP: return (void *)__real_dup;
-	case KC_NEXT_DUP2: return (void *)__real_dup2;
-	case KC_NEXT_DUP3: return (void *)__real_dup3;
-	case KC_NEXT_FCNTL: return (void *)__real_fcntl;
-	case KC_NEXT_FCNTL64: return (void *)__real_fcntl64;
-	case KC_NEXT_CLOSE_RANGE: return (void *)__real_close_range;
-	case KC_NEXT_CLOSEFROM: return (void *)__real_closefrom;
+#define KC_NEXT_CASE(name, slot, type, check, wrap) case KC_NEXT_##slot: return (void *)__real_##name;
+	KC_INTERPOSED(KC_NEXT_CASE)
+#undef KC_NEXT_CASE
 	case KC_NEXT_COUNT: break;
 	}
 	return NULL;
@@ -150,23 +133,11 @@ void *kc_next_resolve(enum kc_next_id id)
 
 void kc_next_resolve_all(void)
 {
+	/* The rows whose configure check holds: the others are never called. */
 	static const enum kc_next_id used[] = {
-		KC_NEXT_IOCTL, KC_NEXT_CLOSE, KC_NEXT_DUP, KC_NEXT_DUP2, KC_NEXT_FCNTL,
-#ifdef HAVE___IOCTL_TIME64
-		KC_NEXT_IOCTL_TIME64,
-#endif
-#ifdef HAVE_DUP3
-		KC_NEXT_DUP3,
-#endif
-#ifdef HAVE_FCNTL64
-		KC_NEXT_FCNTL64,
-#endif
-#ifdef HAVE_CLOSE_RANGE
-		KC_NEXT_CLOSE_RANGE,
-#endif
-#ifdef HAVE_CLOSEFROM
-		KC_NEXT_CLOSEFROM,
-#endif
+#define KC_NEXT_USED(name, slot, type, check, wrap) KC_IF(check)(KC_NEXT_##slot,)
+		KC_INTERPOSED(KC_NEXT_USED)
+#undef KC_NEXT_USED
 	};
 
 	for (size_t i = 0; i < sizeof used / sizeof *used; i++)

@@ -1,23 +1,27 @@
 /* The next definitions (normally libc's) of the functions this library
- * interposes, found once with dlsym(RTLD_NEXT) on first use, so nothing
+ * interposes (interposed.h), found once with dlsym(RTLD_NEXT) on first use, so nothing
  * depends on constructor order. */
 #ifndef KC_NEXT_H
 #define KC_NEXT_H
 
 #include <stdatomic.h>
 
-typedef int (*kc_ioctl_fn)(int, KC_IOCTL_REQ_T, ...);
-typedef int (*kc_int_fn)(int);
-typedef int (*kc_dup2_fn)(int, int);
-typedef int (*kc_dup3_fn)(int, int, int);
-typedef int (*kc_fcntl_fn)(int, int, ...);
-typedef int (*kc_close_range_fn)(unsigned int, unsigned int, int);
-typedef void (*kc_closefrom_fn)(int);
+#include "interposed.h"
 
+typedef kc_ioctl_ft *kc_ioctl_fn;
+typedef kc_int_ft *kc_int_fn;
+typedef kc_dup2_ft *kc_dup2_fn;
+typedef kc_dup3_ft *kc_dup3_fn;
+typedef kc_fcntl_ft *kc_fcntl_fn;
+typedef kc_close_range_ft *kc_close_range_fn;
+typedef kc_closefrom_ft *kc_closefrom_fn;
+
+/* One slot per row of interposed.h: KC_NEXT_IOCTL, KC_NEXT_CLOSE, ... */
 enum kc_next_id {
-	KC_NEXT_IOCTL, KC_NEXT_IOCTL_TIME64, KC_NEXT_CLOSE, KC_NEXT_DUP,
-	KC_NEXT_DUP2, KC_NEXT_DUP3, KC_NEXT_FCNTL, KC_NEXT_FCNTL64,
-	KC_NEXT_CLOSE_RANGE, KC_NEXT_CLOSEFROM, KC_NEXT_COUNT
+#define KC_NEXT_SLOT(name, slot, type, check, wrap) KC_NEXT_##slot,
+	KC_INTERPOSED(KC_NEXT_SLOT)
+#undef KC_NEXT_SLOT
+	KC_NEXT_COUNT
 };
 
 extern _Atomic(void *) kc_next_fn[KC_NEXT_COUNT];

@@ -17,9 +17,7 @@
 #include "log.h"
 #include "report.h"
 #include "rules.h"
-#include "settings.h"
 #include "stats.h"
-#include "vcpu.h"
 
 /* Distinct call sites, found by their return address; a fixed table, so
  * that a report allocates nothing (it may run in a signal handler). */
@@ -83,29 +81,29 @@ static int skipped(const void *pc)
 }
 static atomic_flag verified[KC_STATS_REASONS];
 
-void kc_report_init(void)
+static atomic_int report_strict;
+
+void kc_report_setup(int strict, const char *report_file)
 {
-	const struct kc_settings *s = kc_settings();
 	void *warm[2];
 
-	if (s->mode == KC_MODE_FIX)
-		return;
+	atomic_store_explicit(&report_strict, strict, memory_order_relaxed);
 #ifdef HAVE_EXECINFO_H
 	backtrace(warm, 2); /* loads the unwinder now, not in a handler */
 #else
 	(void)warm;
 #endif
-	dl_iterate_phdr(collect_range, (void *)kc_report_init);
-	if (s->report_file) {
+	dl_iterate_phdr(collect_range, (void *)kc_report_setup);
+	if (report_file) {
 		/* As the log file: append, close-on-exec, no symlink, a
 		 * high number, checked before each write. */
-		report_fd = kc_own_file_open(s->report_file, &report_id);
+		report_fd = kc_own_file_open(report_file, &report_id);
 		if (report_fd < 0) {
 			char why[384];
 
 			kc_log(KC_LOG_ERROR, "%s; reports go to the log only",
 			       kc_open_error(why, (int)sizeof why, "KVMCOMPL_REPORT_FILE",
-					     s->report_file, errno));
+					     report_file, errno));
 		}
 	}
 }
@@ -196,9 +194,8 @@ static int vmm_frames(void **frames, int n, void ***first)
 	return n - i;
 }
 
-void kc_report_access(const struct kc_vcpu *v, int fd, int req_index, void *pc)
+void kc_report_access(const struct kvm_run *run, int vcpu_id, int fd, int req_index, void *pc)
 {
-	const struct kc_settings *s = kc_settings();
 	char at[128], what[96], line[768];
 	void *frames[FRAMES];
 	struct site *site = NULL;
@@ -241,7 +238,7 @@ void kc_report_access(const struct kc_vcpu *v, int fd, int req_index, void *pc)
 		kc_log_once(KC_LOG_WARN, "report: more than %d call sites; further ones are not reported", SITES);
 		return;
 	}
-	site->reason = v->run->exit_reason;
+	site->reason = run->exit_reason;
 	site->req_index = req_index;
 	memcpy(site->frames, frames, sizeof frames);
 	site->nframes = nframes;
@@ -250,15 +247,15 @@ void kc_report_access(const struct kc_vcpu *v, int fd, int req_index, void *pc)
 
 	tid = syscall(SYS_gettid);
 	where(pc, at, sizeof at);
-	detail(v->run, what, sizeof what);
+	detail(run, what, sizeof what);
 	kc_log(KC_LOG_WARN, "report: %s on vCPU %d (fd %d) while exit %s (%s) was pending; thread %ld; call site %s",
-	       kc_request_label(req_index), v->id, fd, exit_name(site->reason), what, tid, at);
+	       kc_request_label(req_index), vcpu_id, fd, exit_name(site->reason), what, tid, at);
 	n = kc_snprintf(line, sizeof line,
 			"{\"type\":\"report\",\"ioctl\":\"%s\",\"vcpu\":%d,\"fd\":%d,\"exit\":\"%s\",\"exit_reason\":%u,\"detail\":\"%s\",\"thread\":%ld,\"site\":\"%s\"}\n",
-			kc_request_label(req_index), v->id, fd, exit_name(site->reason), site->reason,
+			kc_request_label(req_index), vcpu_id, fd, exit_name(site->reason), site->reason,
 			what, tid, at);
 	json(line, n);
-	if (s->mode == KC_MODE_STRICT) {
+	if (atomic_load_explicit(&report_strict, memory_order_relaxed)) {
 		kc_report_summary();
 		kc_log(KC_LOG_ERROR, "KVMCOMPL_MODE=strict: stopping the process (exit status %d)", KC_STRICT_STATUS);
 		_exit(KC_STRICT_STATUS);

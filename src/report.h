@@ -7,18 +7,18 @@
 
 #include <linux/kvm.h>
 
-struct kc_vcpu;
-
 /* Exit status of a process stopped by KVMCOMPL_MODE=strict. */
 #define KC_STRICT_STATUS 86
 
-/* Called once when the settings are read: opens the report file and
- * prepares backtraces (the unwinder allocates on its first use). */
-void kc_report_init(void);
+/* Called once, from the settings (src/init.c), in the modes that report:
+ * opens the report file (NULL: none) and prepares backtraces (the unwinder
+ * allocates on its first use). strict: stop the process at a report. */
+void kc_report_setup(int strict, const char *report_file);
 
-/* The VMM's state ioctl `req_index` (rules' table) reached v while its
- * exit was pending; site is the return address of the VMM's ioctl call. */
-void kc_report_access(const struct kc_vcpu *v, int fd, int req_index, void *site);
+/* The VMM's state ioctl `req_index` (rules' table) reached vCPU vcpu_id
+ * (its kvm_run: run) while its exit was pending; site is the return address
+ * of the VMM's ioctl call. */
+void kc_report_access(const struct kvm_run *run, int vcpu_id, int fd, int req_index, void *site);
 
 /* verify: the kernel's flag for this exit disagrees with the rules. */
 void kc_report_verify(const struct kvm_run *run, int kernel, int library);

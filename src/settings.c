@@ -1,106 +1,142 @@
 #include "config.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <stdatomic.h>
 
-#include "rules.h"
-#include "report.h"
 #include "settings.h"
 
-static const char *const level_names[] = {
-	[KC_LOG_OFF] = "off", [KC_LOG_ERROR] = "error", [KC_LOG_WARN] = "warn",
-	[KC_LOG_INFO] = "info", [KC_LOG_DEBUG] = "debug",
+/* The words parser stores a word's number into an enum or unsigned field. */
+_Static_assert(sizeof(enum kc_complete_mode) == sizeof(unsigned) &&
+	       sizeof(enum kc_mode) == sizeof(unsigned), "word fields are unsigned-sized");
+
+#define FIELD(s, row, type) ((type *)((char *)(s) + (row)->field))
+
+/* The number of v among the row's '|'-separated words, or -1. */
+static int word_number(const char *words, const char *v)
+{
+	size_t n = strlen(v);
+	int i = 0;
+
+	for (const char *w = words; *w; i++) {
+		const char *end = strchr(w, '|');
+		size_t len = end ? (size_t)(end - w) : strlen(w);
+
+		if (n && len == n && memcmp(w, v, n) == 0)
+			return i;
+		if (!end)
+			break;
+		w = end + 1;
+	}
+	return -1;
+}
+
+static bool parse_word(const struct kc_setting *row, struct kc_settings *s, const char *v)
+{
+	int i = word_number(row->values, v);
+
+	if (i < 0)
+		return false;
+	*FIELD(s, row, unsigned) = (unsigned)i;
+	return true;
+}
+
+/* A set of switches, one bit per word; the setting names one. */
+static bool parse_bit(const struct kc_setting *row, struct kc_settings *s, const char *v)
+{
+	int i = word_number(row->values, v);
+
+	if (i < 0)
+		return false;
+	*FIELD(s, row, unsigned) = 1u << i;
+	return true;
+}
+
+/* Any text; empty is unset. */
+static bool parse_text(const struct kc_setting *row, struct kc_settings *s, const char *v)
+{
+	*FIELD(s, row, const char *) = *v ? v : NULL;
+	return true;
+}
+
+/* Any text, empty included (an empty architecture matches none). */
+static bool parse_any(const struct kc_setting *row, struct kc_settings *s, const char *v)
+{
+	*FIELD(s, row, const char *) = v;
+	return true;
+}
+
+static bool parse_cap(const struct kc_setting *row, struct kc_settings *s, const char *v)
+{
+	char *end;
+	long n;
+
+	if (strcmp(v, "off") == 0) {
+		*FIELD(s, row, long) = KC_CAP_OFF;
+		return true;
+	}
+	n = strtol(v, &end, 10);
+	if (!*v || *end || n <= 0 || n >= 65536)
+		return false;
+	*FIELD(s, row, long) = n;
+	return true;
+}
+
+#define AT(f) offsetof(struct kc_settings, f)
+
+/* Every setting, one row each: adding one is a field in struct kc_settings,
+ * a row here, and its entries in README.md ("Settings") and
+ * man/libkvmcompl.7 (SETTINGS), which tests/settings.test checks. The
+ * default is written once, in `def`, and parsed like a user's value. */
+const struct kc_setting kc_setting_rows[] = {
+	{ "KVMCOMPL_COMPLETE", "auto|other-thread|off", parse_word, AT(complete),
+	  "auto", NULL, "using auto", false },
+	{ "KVMCOMPL_LOG", "off|error|warn|info|debug", parse_word, AT(log_level),
+	  "warn", NULL, "using warn", false },
+	{ "KVMCOMPL_LOG_FILE", "a path", parse_text, AT(log_file),
+	  NULL, "stderr", NULL, false },
+	{ "KVMCOMPL_CAP", "a number from 1 to 65535, or off", parse_cap, AT(cap),
+	  NULL, "239; none on arm64", "using the default", false },
+	{ "KVMCOMPL_MODE", "fix|report|strict|verify", parse_word, AT(mode),
+	  "fix", NULL, "using fix", false },
+	{ "KVMCOMPL_REPORT_FILE", "a path", parse_text, AT(report_file),
+	  NULL, "none", NULL, false },
+	{ "KVMCOMPL_STATS", "0|1", parse_word, AT(stats),
+	  "0", NULL, "statistics off", false },
+	{ "KVMCOMPL_TEST_ARCH", "an architecture's name", parse_any, AT(test_arch),
+	  NULL, "the native one", NULL, true },
+	{ "KVMCOMPL_TEST_BREAK", "completion|guard|answer|restore", parse_bit, AT(test_break),
+	  NULL, "none", "ignored", true },
 };
+const size_t kc_setting_count = sizeof kc_setting_rows / sizeof *kc_setting_rows;
+
+unsigned kc_setting_bit(const char *name)
+{
+	for (size_t i = 0; i < kc_setting_count; i++)
+		if (strcmp(kc_setting_rows[i].name, name) == 0)
+			return 1u << i;
+	return 0;
+}
 
 unsigned kc_settings_parse(struct kc_settings *s,
 			   const char *(*get)(const char *name))
 {
 	unsigned bad = 0;
-	const char *v;
 
-	s->complete = KC_COMPLETE_AUTO;
-	s->log_level = KC_LOG_WARN;
-	s->log_file = NULL;
+	memset(s, 0, sizeof *s);
+	for (size_t i = 0; i < kc_setting_count; i++) {
+		const struct kc_setting *row = &kc_setting_rows[i];
+		const char *v = get(row->name);
 
-	v = get("KVMCOMPL_COMPLETE");
-	if (v && strcmp(v, "off") == 0)
-		s->complete = KC_COMPLETE_OFF;
-	else if (v && strcmp(v, "other-thread") == 0)
-		s->complete = KC_COMPLETE_OTHER_THREAD;
-	else if (v && strcmp(v, "auto") != 0)
-		bad |= KC_BAD_COMPLETE;
-
-	v = get("KVMCOMPL_LOG");
-	if (v) {
-		unsigned i;
-		for (i = 0; i < sizeof level_names / sizeof *level_names; i++)
-			if (strcmp(v, level_names[i]) == 0)
-				break;
-		if (i < sizeof level_names / sizeof *level_names)
-			s->log_level = (enum kc_level)i;
-		else
-			bad |= KC_BAD_LOG;
+		if (row->def)
+			row->parse(row, s, row->def);
+		if (v && !row->parse(row, s, v))
+			bad |= 1u << i;
 	}
-
-	v = get("KVMCOMPL_LOG_FILE");
-	if (v && *v)
-		s->log_file = v;
-
-	s->cap = KC_CAP_DEFAULT;
-	v = get("KVMCOMPL_CAP");
-	if (v && strcmp(v, "off") == 0) {
-		s->cap = 0;
-	} else if (v) {
-		char *end;
-		long n = strtol(v, &end, 10);
-
-		if (*v && !*end && n > 0 && n < 65536)
-			s->cap = n;
-		else
-			bad |= KC_BAD_CAP;
-	}
-
-	s->stats = false;
-	v = get("KVMCOMPL_STATS");
-	if (v && strcmp(v, "1") == 0)
-		s->stats = true;
-	else if (v && strcmp(v, "0") != 0)
-		bad |= KC_BAD_STATS;
-
-	s->mode = KC_MODE_FIX;
-	v = get("KVMCOMPL_MODE");
-	if (v) {
-		static const char *const modes[] = { "fix", "report", "strict", "verify" };
-		unsigned i;
-
-		for (i = 0; i < 4 && strcmp(v, modes[i]) != 0; i++)
-			;
-		if (i < 4)
-			s->mode = (enum kc_mode)i;
-		else
-			bad |= KC_BAD_MODE;
-	}
-	v = get("KVMCOMPL_REPORT_FILE");
-	s->report_file = v && *v ? v : NULL;
-
-	s->test_arch = get("KVMCOMPL_TEST_ARCH");
-	s->test_break = 0;
-	v = get("KVMCOMPL_TEST_BREAK");
-	if (v && strcmp(v, "completion") == 0)
-		s->test_break = KC_BREAK_COMPLETION;
-	else if (v && strcmp(v, "guard") == 0)
-		s->test_break = KC_BREAK_GUARD;
-	else if (v && strcmp(v, "answer") == 0)
-		s->test_break = KC_BREAK_ANSWER;
-	else if (v && strcmp(v, "restore") == 0)
-		s->test_break = KC_BREAK_RESTORE;
-	else if (v)
-		bad |= KC_BAD_TEST;
 	return bad;
 }
 
-static const char *env_get(const char *name)
+const char *kc_settings_env(const char *name)
 {
 #ifdef HAVE_SECURE_GETENV
 	return secure_getenv(name);
@@ -113,6 +149,7 @@ static const char *env_get(const char *name)
  * publish wins and the others' identical copies are dropped. No lock, so a
  * signal handler may be the first caller. */
 static struct kc_settings the_settings;
+static unsigned the_bad;
 static char log_path[4096], report_path[4096];
 
 /* A copy of an environment value (the VMM may change its environment
@@ -134,10 +171,8 @@ static atomic_int settings_state; /* 0 unread, 1 being written, 2 ready */
 
 const struct kc_settings *kc_settings(void)
 {
-	static const struct kc_settings defaults = {
-		KC_COMPLETE_AUTO, KC_LOG_WARN, NULL, KC_CAP_DEFAULT, false, KC_MODE_FIX, NULL, NULL, 0
-	};
-	static atomic_flag reported = ATOMIC_FLAG_INIT;
+	/* For a caller that races the first: its own parse, in its thread. */
+	static _Thread_local struct kc_settings racing;
 	struct kc_settings s;
 	unsigned bad;
 	int expected = 0;
@@ -145,51 +180,26 @@ const struct kc_settings *kc_settings(void)
 	if (atomic_load_explicit(&settings_state, memory_order_acquire) == 2)
 		return &the_settings;
 
-	bad = kc_settings_parse(&s, env_get);
+	bad = kc_settings_parse(&s, kc_settings_env);
 	if (atomic_compare_exchange_strong(&settings_state, &expected, 1)) {
 		/* A copy: the VMM may change its environment later. */
 		s.log_file = keep(log_path, s.log_file);
 		s.report_file = keep(report_path, s.report_file);
 		the_settings = s;
-		if (s.test_arch && kc_rules_by_name(s.test_arch))
-			atomic_store(&kc_rules_active, kc_rules_by_name(s.test_arch));
+		the_bad = bad;
 		atomic_store_explicit(&settings_state, 2, memory_order_release);
-		kc_log_open();
-		kc_report_init();
 	} else if (atomic_load_explicit(&settings_state, memory_order_acquire) != 2) {
 		/* Another caller (perhaps the code this handler interrupted)
-		 * is publishing: use the defaults this once. */
-		return &defaults;
-	}
-
-	if (bad && !atomic_flag_test_and_set(&reported)) {
-		if (bad & KC_BAD_COMPLETE)
-			kc_log(KC_LOG_WARN, "KVMCOMPL_COMPLETE=%s not understood (auto|other-thread|off); using auto",
-			       env_get("KVMCOMPL_COMPLETE"));
-		if (bad & KC_BAD_LOG)
-			kc_log(KC_LOG_WARN, "KVMCOMPL_LOG=%s not understood (off|error|warn|info|debug); using warn",
-			       env_get("KVMCOMPL_LOG"));
-		if (bad & KC_BAD_CAP)
-			kc_log(KC_LOG_WARN, "KVMCOMPL_CAP=%s not understood (a number from 1 to 65535, or off); using the default",
-			       env_get("KVMCOMPL_CAP"));
-		if (bad & KC_BAD_MODE)
-			kc_log(KC_LOG_WARN, "KVMCOMPL_MODE=%s not understood (fix|report|strict|verify); using fix",
-			       env_get("KVMCOMPL_MODE"));
-		if (bad & KC_BAD_STATS)
-			kc_log(KC_LOG_WARN, "KVMCOMPL_STATS=%s not understood (0|1); statistics off",
-			       env_get("KVMCOMPL_STATS"));
-		if (bad & KC_BAD_TEST)
-			kc_log(KC_LOG_WARN, "KVMCOMPL_TEST_BREAK=%s not understood (completion|guard|answer|restore); ignored",
-			       env_get("KVMCOMPL_TEST_BREAK"));
+		 * is publishing: use this parse this once. */
+		racing = s;
+		return &racing;
 	}
 	return &the_settings;
 }
 
-unsigned int kc_cap_number(void)
+unsigned kc_settings_bad(void)
 {
-	long cap = kc_settings()->cap;
-
-	return cap == KC_CAP_DEFAULT ? kc_rules()->default_cap : (unsigned int)cap;
+	return atomic_load_explicit(&settings_state, memory_order_acquire) == 2 ? the_bad : 0;
 }
 
 bool kc_settings_loaded(void)

@@ -5,8 +5,14 @@
 #include "compat.h"
 #include "log.h"
 #include "rules.h"
-#include "settings.h"
 #include "stats.h"
+
+static atomic_int stats_on;
+
+void kc_stats_setup(int report)
+{
+	atomic_store_explicit(&stats_on, report, memory_order_relaxed);
+}
 
 void kc_stats_exit(struct kc_stats *s, unsigned int reason, int flagged)
 {
@@ -69,7 +75,7 @@ void kc_stats_report(const struct kc_stats *s, int id, int fd)
 	char reasons[400] = "", requests[400] = "";
 	int n = 0, first = 1;
 
-	if (!kc_settings()->stats)
+	if (!atomic_load_explicit(&stats_on, memory_order_relaxed))
 		return;
 	for (unsigned int r = 0; r < KC_STATS_REASONS; r++)
 		n = add(reasons, n, sizeof reasons, kc_exit_name(r), r,

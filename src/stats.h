@@ -24,7 +24,10 @@ struct kc_stats {
 
 void kc_stats_exit(struct kc_stats *s, unsigned int reason, int flagged);
 
-/* Print one vCPU's counters (KVMCOMPL_STATS=1), allocation-free. */
+/* From the settings (src/init.c): whether kc_stats_report prints. */
+void kc_stats_setup(int report);
+
+/* Print one vCPU's counters if set up to (KVMCOMPL_STATS=1), allocation-free. */
 void kc_stats_report(const struct kc_stats *s, int id, int fd);
 
 /* Name of request `index` in the rules' table, "kvmcompl_complete()" for

@@ -92,8 +92,8 @@ static int info(void)
 	}
 
 	bad = kc_settings_parse(&s, env_get);
-	cap = s.cap == KC_CAP_DEFAULT ? rules->default_cap : (unsigned int)s.cap;
-	if (bad & KC_BAD_CAP)
+	cap = s.cap == KC_CAP_DEFAULT ? rules->default_cap : s.cap == KC_CAP_OFF ? 0 : (unsigned int)s.cap;
+	if (bad & kc_setting_bit("KVMCOMPL_CAP"))
 		printf("capability number: %u (KVMCOMPL_CAP=%s not understood: the default)\n",
 		       cap, getenv("KVMCOMPL_CAP"));
 	else if (s.cap != KC_CAP_DEFAULT && cap)

@@ -1,6 +1,8 @@
+#include <stdio.h>
 #include <string.h>
 
 #include "kernel.h"
+#include "log.h"
 #include "rules.h"
 #include "settings.h"
 #include "track.h"
@@ -22,6 +24,15 @@ static unsigned parse(struct kc_settings *s, const char *const *env)
 {
 	env_now = env;
 	return kc_settings_parse(s, fake_get);
+}
+
+/* The bit kc_settings_parse sets for a value of `name` not understood. */
+static unsigned bad_bit(const char *name)
+{
+	unsigned bit = kc_setting_bit(name);
+
+	ck_assert_msg(bit, "no row %s", name);
+	return bit;
 }
 
 START_TEST(defaults)
@@ -70,7 +81,7 @@ START_TEST(unknown_values_fall_back_to_defaults)
 	const char *const env[] = { "KVMCOMPL_COMPLETE=yes", "KVMCOMPL_LOG=verbose",
 				    "KVMCOMPL_LOG_FILE=", NULL };
 
-	ck_assert_uint_eq(parse(&s, env), KC_BAD_COMPLETE | KC_BAD_LOG);
+	ck_assert_uint_eq(parse(&s, env), bad_bit("KVMCOMPL_COMPLETE") | bad_bit("KVMCOMPL_LOG"));
 	ck_assert_int_eq(s.complete, KC_COMPLETE_AUTO);
 	ck_assert_int_eq(s.log_level, KC_LOG_WARN);
 	ck_assert_ptr_null(s.log_file); /* empty means stderr */
@@ -89,12 +100,12 @@ START_TEST(capability_number)
 	ck_assert_uint_eq(parse(&s, none), 0);
 	ck_assert_int_eq(s.cap, KC_CAP_DEFAULT);
 	ck_assert_uint_eq(parse(&s, off), 0);
-	ck_assert_int_eq(s.cap, 0);
+	ck_assert_int_eq(s.cap, KC_CAP_OFF);
 	ck_assert_uint_eq(parse(&s, n), 0);
 	ck_assert_int_eq(s.cap, 250);
-	ck_assert_uint_eq(parse(&s, bad), KC_BAD_CAP);
+	ck_assert_uint_eq(parse(&s, bad), bad_bit("KVMCOMPL_CAP"));
 	ck_assert_int_eq(s.cap, KC_CAP_DEFAULT);
-	ck_assert_uint_eq(parse(&s, zero), KC_BAD_CAP);
+	ck_assert_uint_eq(parse(&s, zero), bad_bit("KVMCOMPL_CAP"));
 }
 END_TEST
 
@@ -111,8 +122,64 @@ START_TEST(test_only_settings)
 	ck_assert_uint_eq(parse(&s, g), 0);
 	ck_assert_uint_eq(s.test_break, KC_BREAK_GUARD);
 	ck_assert_ptr_null(s.test_arch);
-	ck_assert_uint_eq(parse(&s, bad), KC_BAD_TEST);
+	ck_assert_uint_eq(parse(&s, bad), bad_bit("KVMCOMPL_TEST_BREAK"));
 	ck_assert_uint_eq(s.test_break, 0);
+}
+END_TEST
+
+/* Every row of the table, so that a new one is held to the same rules:
+ * documented values, a default that parses, a value it does not
+ * understand reported with what follows, and each word accepted. */
+START_TEST(every_row)
+{
+	struct kc_settings unset, given, s;
+	const char *const none[] = { NULL };
+	const char *env[33];
+	char defs[32][96], garbage_buf[96], word[96];
+	size_t n = 0;
+
+	ck_assert_uint_le(kc_setting_count, 32); /* one bit each in the mask */
+	ck_assert_uint_eq(parse(&unset, none), 0);
+	for (size_t i = 0; i < kc_setting_count; i++) {
+		const struct kc_setting *row = &kc_setting_rows[i];
+		const char *const garbage[] = { garbage_buf, NULL };
+		unsigned bad;
+
+		snprintf(garbage_buf, sizeof garbage_buf, "%s=no such value", row->name);
+		ck_assert_msg(strncmp(row->name, "KVMCOMPL_", 9) == 0, "row %zu: %s", i, row->name);
+		for (size_t j = 0; j < i; j++)
+			ck_assert_msg(strcmp(kc_setting_rows[j].name, row->name) &&
+				      kc_setting_rows[j].field != row->field, "%s twice", row->name);
+		ck_assert_msg(row->values && *row->values && row->parse, "%s: values, parser", row->name);
+		ck_assert_msg(row->def || row->shown, "%s: no documented default", row->name);
+		bad = parse(&s, garbage);
+		ck_assert_msg(bad == 0 || (bad == 1u << i && row->if_bad && *row->if_bad),
+			      "%s: a value not understood, and what follows", row->name);
+		if (bad)
+			ck_assert_msg(memcmp(&s, &unset, sizeof s) == 0, "%s: default after a bad value", row->name);
+		/* Each word of a word setting is understood. */
+		if (strchr(row->values, '|')) {
+			const char *w = row->values;
+
+			while (*w) {
+				size_t len = strcspn(w, "|");
+				const char *const one[] = { word, NULL };
+
+				snprintf(word, sizeof word, "%s=%.*s", row->name, (int)len, w);
+				ck_assert_msg(parse(&s, one) == 0, "%s", word);
+				w += len + (w[len] == '|');
+			}
+		}
+		if (row->def) {
+			snprintf(defs[n], sizeof defs[n], "%s=%s", row->name, row->def);
+			env[n] = defs[n];
+			n++;
+		}
+	}
+	/* The defaults are the rows' def, written once: set by hand, the same. */
+	env[n] = NULL;
+	ck_assert_uint_eq(parse(&given, env), 0);
+	ck_assert(memcmp(&given, &unset, sizeof given) == 0);
 }
 END_TEST
 
@@ -156,6 +223,7 @@ Suite *settings_suite(void)
 	tcase_add_test(tc, proc_link_names);
 	tcase_add_test(tc, capability_number);
 	tcase_add_test(tc, test_only_settings);
+	tcase_add_test(tc, every_row);
 	tcase_add_test(tc, kernel_release_versions);
 	suite_add_tcase(s, tc);
 	return s;
