@@ -16,7 +16,10 @@ dir="$top/build-tsan"
 . "$src/tests/subbuild.sh"
 build() {
 	kc_subbuild "$dir" --enable-tsan CC="${TSAN_CC:-gcc}" CFLAGS="-g -O1" &&
-		kc_submake "$dir" src/libkvmcompl.la tests/vmm/legacy-vmm tests/stress/sigstorm tests/robust/robust
+		kc_submake "$dir" src/libkvmcompl.la tests/vmm/legacy-vmm tests/stress/sigstorm tests/robust/robust || return 1
+	# an uninstrumented library would pass every case below unseen
+	nm -D "$dir/src/.libs/libkvmcompl.so" | grep -q ' U __tsan_func_entry' ||
+		{ echo "$dir/src/.libs/libkvmcompl.so is not built with -fsanitize=thread"; return 1; }
 }
 mkdir -p "$dir" || exit 99
 if ! (build) >"$dir/why.log" 2>&1; then
