@@ -1,35 +1,29 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # make check-tsan: a ThreadSanitizer build of the library and its thread
-# test programs in $KC_BUILDDIR/build-tsan (compiled here from the same
-# sources with the build's config.h and -fsanitize=thread: a second
-# configure would refuse a source tree configured in place), then the
-# thread tests with the TSan
-# library preloaded: tests/stress/sigstorm, legacy-vmm race and
+# test programs in $KC_BUILDDIR/build-tsan (configure --enable-tsan, with
+# CC=$TSAN_CC, default gcc; tests/subbuild.sh), then the thread tests with
+# the TSan library preloaded: tests/stress/sigstorm, legacy-vmm race and
 # other_thread (real and long mode), and tests/robust/robust's thread modes
-# (threads, close-race, kick, scm-thread) if it exists.  TSan must report nothing (halt_on_error); there are
-# no suppressions (tests/tsan.supp stays empty unless a report is proven to
-# come from outside the library, with its reason).
+# (threads, close-race, kick, scm-thread).  TSan must report nothing
+# (halt_on_error); there are no suppressions (tests/tsan.supp stays empty
+# unless a report is proven to come from outside the library, with its
+# reason).
 # TAP on stdout; exit 0 pass or skip, 1 failure.
 set -u
 src=${KC_SRCDIR:?} top=${KC_BUILDDIR:?}
 dir="$top/build-tsan"
-CC=${TSAN_CC:-gcc}
-mkdir -p "$dir/src/.libs" "$dir/tests/vmm" "$dir/tests/stress" "$dir/tests/robust" || exit 99
-tsan="-fsanitize=thread -g -O1 -fno-omit-frame-pointer -std=gnu11 -I$top -I$src/include -I$src/src"
+. "$src/tests/subbuild.sh"
 build() {
-	$CC $tsan -fPIC -shared -fvisibility=hidden "$src"/src/*.c \
-		-o "$dir/src/.libs/libkvmcompl.so" -ldl -lpthread || return 1
-	$CC $tsan -I"$src/tests/vmm" "$src"/tests/vmm/legacy-vmm.c "$src"/tests/vmm/vm.c \
-		"$src"/tests/vmm/devices.c "$src"/tests/vmm/guest-real.S "$src"/tests/vmm/guest-long.S \
-		-o "$dir/tests/vmm/legacy-vmm" -ldl -lpthread || return 1
-	$CC $tsan "$src"/tests/stress/sigstorm.c -o "$dir/tests/stress/sigstorm" -lpthread || return 1
-	if [ -f "$src/tests/robust/robust.c" ]; then
-		$CC $tsan "$src/tests/robust/robust.c" -o "$dir/tests/robust/robust" -ldl -lpthread || return 1
-	fi
+	kc_subbuild "$dir" --enable-tsan CC="${TSAN_CC:-gcc}" CFLAGS="-g -O1" &&
+		kc_submake "$dir" src/libkvmcompl.la tests/vmm/legacy-vmm tests/stress/sigstorm tests/robust/robust || return 1
+	# an uninstrumented library would pass every case below unseen
+	nm -D "$dir/src/.libs/libkvmcompl.so" | grep -q ' U __tsan_func_entry' ||
+		{ echo "$dir/src/.libs/libkvmcompl.so is not built with -fsanitize=thread"; return 1; }
 }
-if ! (build) >"$dir/build.log" 2>&1; then
-	sed 's/^/# /' "$dir/build.log"
+mkdir -p "$dir" || exit 99
+if ! (build) >"$dir/why.log" 2>&1; then
+	sed 's/^/# /' "$dir/why.log"
 	echo "not ok 1 - the ThreadSanitizer build"; echo "1..1"; exit 1
 fi
 KC_LIB="$dir/src/.libs/libkvmcompl.so" KC_PRELOAD_FIRST= KC_BUILDDIR="$dir"

@@ -6,8 +6,9 @@
 #                build selected this architecture's own rule table);
 #   passthrough  tests/passthrough/nonkvm with and without LD_PRELOAD of the
 #                cross-built library: identical output, library loaded.
-# Each architecture is configured in its own VPATH build directory,
-# $KC_BUILDDIR/build-cross/<arch>, with $KC_SRCDIR/configure --host=<triplet>.
+# Each architecture is configured in its own build directory,
+# $KC_BUILDDIR/build-cross/<arch>, with $KC_SRCDIR/configure --host=<triplet>
+# (tests/subbuild.sh; riscv64, which has no Check, with --with-minicheck).
 # Prints one line per architecture and "check-cross: N passed, N failed";
 # exits 1 when an architecture fails or a needed package is missing
 # (contrib/setup-cross.sh installs them all).
@@ -40,8 +41,7 @@ targets_passthrough="tests/passthrough/nonkvm"
 targets_kdouble="tests/kdouble/libkdouble.la tests/kdouble/arch-vmm"
 
 say() { printf 'check-cross: %s\n' "$*"; }
-# newer A B: file A exists and is newer than file B (or B is missing).
-newer() { [ -e "$1" ] && { [ ! -e "$2" ] || [ -n "$(find "$1" -prune -newer "$2")" ]; }; }
+. "$src/tests/subbuild.sh"
 
 # Debian architecture -> GNU triplet, qemu-user name, rule table.
 arch_info() {
@@ -71,29 +71,6 @@ find_emu() {
 	return 1
 }
 
-# A VPATH build needs an unconfigured source tree: configure refuses one
-# configured in place, and make would take its objects for the target's.
-# Then build from a copy of the sources (mtimes kept, so rebuilds stay
-# incremental) instead.
-prepare_source() {
-	[ -f "$src/config.status" ] || return 0
-	copy=$out/src
-	mkdir -p "$copy" || return 1
-	say "$src is configured in place: building from a copy of its sources in $copy"
-	(cd "$src" && {
-		for f in configure configure.ac Makefile.am Makefile.in config.h.in aclocal.m4 \
-			README.md NEWS COPYING; do
-			[ -f "$f" ] && echo "$f"
-		done
-		find build-aux m4 include src tests contrib -type f \
-			! -path '*/.libs/*' ! -path '*/.deps/*' \( \
-			-name '*.[chS]' -o -name '*.sh' -o -name '*.test' -o -name '*.in' \
-			-o -name '*.am' -o -name '*.ld' -o -name '*.inc' -o -name '*.map' \
-			-o -path 'build-aux/*' -o -path 'm4/*' \) 2>/dev/null
-	} | tar -cf - -T -) | (cd "$copy" && tar -xpf -) || return 1
-	src=$copy
-}
-
 # Check for the target: Debian multiarch (check:<arch>), or, for riscv64,
 # which is no release architecture of bookworm (no check:riscv64 in the
 # archive), a minimal Check-compatible runner built from the host's check.h.
@@ -104,9 +81,9 @@ check_flags() {
 		check_mode=multiarch
 		check_libs=$(PKG_CONFIG_LIBDIR=$pcdir pkg-config --libs check) || return 1
 	elif [ "$arch" = riscv64 ]; then
+		# configure --with-minicheck builds tests/minicheck for it
 		check_mode=minicheck
-		build_minicheck || return 1
-		check_libs="$out/minicheck-$arch/libminicheck.a"
+		check_libs=
 	else
 		say "$arch: Check for $arch is not installed (check:$arch; run contrib/setup-cross.sh as root)"
 		return 1
@@ -121,51 +98,27 @@ check_flags() {
 	check_cflags="-I$check_include -pthread"
 }
 
-build_minicheck() {
-	d=$out/minicheck-$arch
-	mkdir -p "$d" "$check_include" &&
-		cp -p /usr/include/check.h /usr/include/check_stdint.h "$check_include/" 2>/dev/null || {
-		say "$arch: /usr/include/check.h missing (install check)"
-		return 1
-	}
-	[ -f "$d/libminicheck.a" ] && ! newer "$src/tests/minicheck/minicheck.c" "$d/libminicheck.a" && return 0
-	"$triplet-gcc" -std=gnu11 -O2 -Wall -Wextra -Werror -I"$check_include" -c "$src/tests/minicheck/minicheck.c" \
-		-o "$d/minicheck.o" >"$d/build.log" 2>&1 &&
-		"$triplet-ar" rcs "$d/libminicheck.a" "$d/minicheck.o" >>"$d/build.log" 2>&1 || {
-		sed 's/^/    /' "$d/build.log"
-		say "$arch: building the minimal Check runner failed"
-		return 1
-	}
-}
-
 configure_arch() {
-	stamp="$triplet $check_mode $check_cflags $check_libs"
-	if [ -f "$bdir/Makefile" ] && [ -f "$bdir/.kc-cross" ] &&
-		[ "$(cat "$bdir/.kc-cross")" = "$stamp" ] && ! newer "$src/configure" "$bdir/config.status"; then
-		return 0
-	fi
-	(cd "$bdir" && CHECK_CFLAGS=$check_cflags CHECK_LIBS=$check_libs \
-		"$src/configure" -q --host="$triplet" --enable-werror) >"$bdir/configure.log" 2>&1 || {
-		tail -n 20 "$bdir/configure.log" | sed 's/^/    /'
-		say "$arch: configure --host=$triplet failed (see $bdir/config.log)"
+	opt=
+	[ "$check_mode" = minicheck ] && opt=--with-minicheck
+	if ! why=$(kc_subbuild "$bdir" --host="$triplet" --enable-werror $opt CHECK_CFLAGS="$check_cflags" \
+		CHECK_LIBS="$check_libs"); then
+		printf '%s\n' "$why" | sed 's/^/    /'
+		say "$arch: configure --host=$triplet failed"
 		return 1
-	}
+	fi
 	grep -q '^#define KC_IOCTL_REQ_T' "$bdir/config.h" || { say "$arch: configure left no KC_IOCTL_REQ_T"; return 1; }
-	echo "$stamp" >"$bdir/.kc-cross"
 }
 
 pt_prog=
-
-# make TARGETS..., output to $bdir/build.log.
-mk() { (cd "$bdir" && make -s -j"$jobs" "$@") >>"$bdir/build.log" 2>&1; }
 
 build_arch() {
 	: >"$bdir/build.log"
 	targets=$targets_lib
 	for s in $steps; do eval "targets=\"\$targets \${targets_$s:-}\""; done
 	pt_prog=$bdir/tests/passthrough/nonkvm
-	mk $targets && return 0
-	grep -E 'error|Error' "$bdir/build.log" | head -n 20 | sed 's/^/    /'
+	why=$(KC_JOBS=$jobs kc_submake "$bdir" $targets) && return 0
+	printf '%s\n' "$why" | sed 's/^/    /'
 	say "$arch: build failed (see $bdir/build.log)"
 	return 1
 }
@@ -261,8 +214,12 @@ run_arch() {
 }
 
 start=$(date +%s)
+if ! why=$(kc_subbuild_possible); then
+	say "$why"
+	echo "check-cross: 0 passed, $(echo $arches | wc -w) failed"
+	exit 1
+fi
 mkdir -p "$out" || exit 1
-prepare_source || { say "copying the sources failed"; exit 1; }
 pass=0 fail=0
 for a in $arches; do
 	t0=$(date +%s)

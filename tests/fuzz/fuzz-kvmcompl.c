@@ -1,7 +1,7 @@
 /* libFuzzer harness: random sequences of ioctls (KVM and not), closes, dups
  * and guest exits through libkvmcompl over the kernel double (x86-6.18).
- * Both are linked in that order (libkvmcompl-fuzz.so, libkdouble-fuzz.so,
- * built with coverage by tests/fuzz/run-fuzz.sh), as if preloaded: the
+ * Both are linked in that order (libkvmcompl.so, libkdouble-fuzz.so, built
+ * with coverage by configure --with-fuzzer; make fuzz), as if preloaded: the
  * harness's ioctl() reaches the library first and the library's next
  * ioctl is the double's (nothing is preloaded, so the symbolizer libFuzzer
  * starts is not run over them).

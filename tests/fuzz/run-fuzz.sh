@@ -1,9 +1,10 @@
 #!/bin/sh
 # make fuzz: build libkvmcompl, the kernel double and the libFuzzer harness
-# with clang (coverage, AddressSanitizer, UBSan; LeakSanitizer on) into
-# $KC_BUILDDIR/tests/fuzz, then fuzz for FUZZ_SECONDS (default 60) from the
-# seed corpus tests/fuzz/corpus (new inputs go to the build tree, the
-# sources stay untouched).  contrib/setup-fuzz.sh installs clang.
+# with clang (coverage, AddressSanitizer, UBSan; LeakSanitizer on) in
+# $KC_BUILDDIR/build-fuzz (configure CC=$CLANG --with-fuzzer;
+# tests/subbuild.sh), then fuzz for FUZZ_SECONDS (default 60) from the
+# seed corpus tests/fuzz/corpus (new inputs go to $KC_BUILDDIR/tests/fuzz,
+# the sources stay untouched).  contrib/setup-fuzz.sh installs clang.
 # Exit 0: no violation; 1: a crash, leak or violated invariant (the input
 # is kept as $KC_BUILDDIR/tests/fuzz/crash-*, reproduce with
 # FUZZ_INPUT=that-file sh tests/fuzz/run-fuzz.sh); 77: no usable clang.
@@ -13,35 +14,25 @@ build=${KC_BUILDDIR:?}
 secs=${FUZZ_SECONDS:-60}
 CLANG=${CLANG:-clang}
 out="$build/tests/fuzz"
+fb="$build/build-fuzz"
 mkdir -p "$out/corpus-work" || exit 99
+. "$src/tests/subbuild.sh"
 
-if ! printf 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { (void)d; (void)n; return 0; }\n' |
-	$CLANG -x c -fsanitize=fuzzer,address - -o "$out/probe" 2>/dev/null; then
-	echo "fuzz: $CLANG cannot build with -fsanitize=fuzzer (sh contrib/setup-fuzz.sh installs it)"
+if ! command -v "$CLANG" >/dev/null 2>&1; then
+	echo "fuzz: $CLANG not found (sh contrib/setup-fuzz.sh installs it)"
 	exit 77
 fi
-rm -f "$out/probe"
-
-cov="-g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined,fuzzer-no-link -fno-sanitize-recover=undefined"
-cflags="-std=gnu11 -Wall -Wextra -Wno-unused-parameter -fPIC"
-set -e
-$CLANG $cov $cflags -shared -fvisibility=hidden -I"$build" -I"$src/include" -I"$src/src" \
-	"$src"/src/*.c \
-	-o "$out/libkvmcompl-fuzz.so" -ldl -lpthread
-$CLANG $cov $cflags -shared -fvisibility=hidden -I"$src/tests/kdouble" \
-	"$src/tests/fuzz/kdouble-fuzz.c" "$src/tests/kdouble/x86.c" "$src/tests/kdouble/arch.c" \
-	-o "$out/libkdouble-fuzz.so" -ldl -lpthread
-$CLANG -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined,fuzzer -fno-sanitize-recover=undefined \
-	$cflags "$src/tests/fuzz/fuzz-kvmcompl.c" -o "$out/fuzz-kvmcompl" \
-	-Wl,--no-as-needed "$out/libkvmcompl-fuzz.so" "$out/libkdouble-fuzz.so" -Wl,--as-needed \
-	-Wl,-rpath,"$out" -ldl
-set +e
+kc_subbuild "$fb" CC="$CLANG" CFLAGS="-g -O1" --with-fuzzer || {
+	grep -q 'needs a compiler with -fsanitize=fuzzer' "$fb/configure.log" 2>/dev/null &&
+		{ echo "fuzz: $CLANG cannot build with -fsanitize=fuzzer (sh contrib/setup-fuzz.sh installs it)"; exit 77; }
+	echo "fuzz: FAILED: configure"; exit 1; }
+kc_submake "$fb" tests/fuzz/fuzz-kvmcompl || { echo "fuzz: FAILED: build"; exit 1; }
 
 run() {
 	env KDOUBLE=x86-6.18 KVMCOMPL_LOG=error \
 		ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:verify_asan_link_order=0" \
 		UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
-		"$out/fuzz-kvmcompl" "$@"
+		"$fb/tests/fuzz/fuzz-kvmcompl" "$@"
 }
 if [ -n "${FUZZ_INPUT:-}" ]; then
 	run "$FUZZ_INPUT"

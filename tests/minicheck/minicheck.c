@@ -1,7 +1,8 @@
 /* The subset of Check's runtime the unit tests use, for targets Debian has
  * no Check for (riscv64 in bookworm, musl): built against the real check.h,
  * each test in a forked child as with Check's default CK_FORK, and Check's
- * closing line. Used by tests/cross and tests/musl. */
+ * closing line. configure --with-minicheck links the unit tests with it
+ * (make check-cross for riscv64, make check-musl). */
 #include <check.h>
 #include <stdarg.h>
 #include <stdio.h>

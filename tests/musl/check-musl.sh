@@ -1,9 +1,12 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # make check-musl: build libkvmcompl and its tests with musl-gcc (Debian's
-# musl-tools) in build-musl/ and run the unit, pass-through, real-KVM and
-# static-link tests there. musl-gcc searches only musl's headers, so the
-# kernel's UAPI headers are offered through a directory of links; Check is
-# not built for musl, so the unit tests use tests/minicheck.
+# musl-tools) in $KC_BUILDDIR/build-musl/build (configure CC=musl-gcc
+# --with-minicheck; tests/subbuild.sh) and run the unit, pass-through,
+# real-KVM and static-link tests there. musl-gcc searches only musl's
+# headers, so the kernel's UAPI headers are offered through a directory of
+# links; there is no Check for musl, so the unit tests use tests/minicheck
+# (against a copy of the host's check.h).
 set -u
 src=${KC_SRCDIR:?}
 top=${KC_BUILDDIR:?}
@@ -11,36 +14,20 @@ out=$top/build-musl
 command -v musl-gcc >/dev/null 2>&1 ||
 	{ echo "check-musl: musl-gcc not found (apt-get install musl-tools)"; exit 1; }
 mkdir -p "$out/uapi" "$out/check" || exit 1
+. "$src/tests/subbuild.sh"
 
 # The UAPI headers, and check.h for the minimal Check runner.
 for d in linux asm-generic; do ln -sfn "/usr/include/$d" "$out/uapi/$d"; done
 ln -sfn "/usr/include/$(gcc -print-multiarch)/asm" "$out/uapi/asm"
 cp -p /usr/include/check.h /usr/include/check_stdint.h "$out/check/" || exit 1
-musl-gcc -std=gnu11 -O2 -Wall -Wextra -Werror -I"$out/check" \
-	-c "$src/tests/minicheck/minicheck.c" -o "$out/check/minicheck.o" &&
-	ar rcs "$out/check/libminicheck.a" "$out/check/minicheck.o" || exit 1
 
-# A source tree configured in place cannot host a VPATH build: use a copy.
-srcdir=$src
-if [ -f "$src/config.status" ]; then
-	srcdir=$out/src
-	rm -rf "$srcdir" && mkdir -p "$srcdir" &&
-		(cd "$src" && git ls-files -z --cached --others --exclude-standard |
-			tar --null -T - --ignore-failed-read -cf - 2>/dev/null) | tar -xf - -C "$srcdir" ||
-		{ echo "check-musl: cannot copy the sources"; exit 1; }
-	(cd "$srcdir" && autoreconf -fi >/dev/null 2>&1) || { echo "check-musl: autoreconf failed"; exit 1; }
-fi
 b=$out/build
-mkdir -p "$b" && cd "$b" || exit 1
-if [ ! -f Makefile ]; then
-	CC=musl-gcc CFLAGS="-O2 -g -isystem $out/uapi" \
-	CHECK_CFLAGS="-I$out/check" CHECK_LIBS="$out/check/libminicheck.a" \
-		"$srcdir/configure" -q --enable-werror >configure.log 2>&1 ||
-		{ tail -n 20 configure.log; echo "check-musl: configure failed"; exit 1; }
-fi
+kc_subbuild "$b" CC=musl-gcc CFLAGS="-O2 -g -isystem $out/uapi" CHECK_CFLAGS="-I$out/check" \
+	--with-minicheck --enable-werror || { echo "check-musl: configure failed"; exit 1; }
+cd "$b" || exit 1
 grep -q '^#define KC_IOCTL_REQ_T int$' config.h &&
 	echo "check-musl: musl's ioctl(int, int, ...) prototype detected"
-make -s -j"$(nproc)" >build.log 2>&1 || { tail -n 30 build.log; echo "check-musl: build failed"; exit 1; }
+kc_submake "$b" || { echo "check-musl: build failed"; exit 1; }
 readelf -d src/.libs/libkvmcompl.so | grep -q 'Shared library: \[libc.so\]' ||
 	{ echo "check-musl: the library is not linked against musl"; exit 1; }
 # Only these tests' programs: the kernel double is written against glibc.
