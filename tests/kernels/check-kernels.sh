@@ -24,6 +24,13 @@
 #          report, strict keeps running. QEMU, the libraries ldd names,
 #          bios-256k.bin, kvmvapic.bin and the image go into that kernel's
 #          initramfs only; its guest gets 1 GiB instead of 512 MiB.
+#   +libvirt  tests/libvirt/check-libvirt.sh (make check-libvirt) in the
+#          guest, where its type='kvm' leg runs: the host's root shared
+#          read-only over virtio-9p (9p, 9pnet_virtio, overlay modules),
+#          a tmpfs overlay and chroot, so libvirtd, virsh, QEMU and the
+#          build tree are the host's own (tests/libvirt/guest-root.sh);
+#          the domains must be type='kvm', every case ok, none skipped.
+#          1 GiB of guest memory too.
 # Output: TAP on stdout (one line per kernel boot and per kernel x scenario
 # x shim), the results file tests/kernels/results.tsv in the build tree and
 # the kernel x scenario matrix tests/kernels/matrix.md (also printed).
@@ -151,6 +158,9 @@ scenario_cases() {
 }
 
 flag_cases() { # FLAGS
+	case $1 in *+libvirt*)
+		printf 'libvirt-kvm\twith\tlibvirt\tsh /libvirt/guest-root.sh\n' ;;
+	esac
 	case $1 in *+qemu*) ;; *) return 0 ;; esac
 	# QEMU -accel kvm inside the guest kernel on its default SeaBIOS and on
 	# tests/qemu/vmport.S: natively first (the other modes compare their
@@ -316,6 +326,21 @@ qemu_payload() {
 }
 if flagged qemu; then qemu_payload || die_prep "cannot build the QEMU payload"; fi
 
+# The +libvirt payload: the in-guest script and the host paths it needs.
+libvirt_payload() {
+	l=$work/lroot
+	mkdir -p "$l/libvirt" && cp "$src/tests/libvirt/guest-root.sh" "$l/libvirt/" || return 1
+	printf 'KC_SRCDIR=%s\nKC_BUILDDIR=%s\nKC_LIB=%s\n' "$src" "$(cd "$bld" && pwd)" "$lib" > "$l/libvirt/env"
+	(cd "$l" && find . | cpio -o -H newc -R 0:0 --quiet | gzip -1) > "$work/libvirt.cpio.gz"
+}
+if flagged libvirt; then
+	for f in "$bld/src/kvmcompl" "$helper"; do [ -x "$f" ] || die_prep "$f not built: run make first"; done
+	for f in /usr/sbin/libvirtd /usr/bin/virsh; do
+		[ -x "$f" ] || die_prep "$f not found (+libvirt): install libvirt-daemon-system and libvirt-clients (sh contrib/setup-kernels.sh)"
+	done
+	libvirt_payload || die_prep "cannot build the libvirt payload"
+fi
+
 # ------------------------------------------------------------ per kernel
 # The other architectures' programs and initramfs (tests/kernels/foreign.sh).
 for a in $arches; do
@@ -340,7 +365,10 @@ for e in $kernels; do
 			continue
 		fi
 	fi
-	msg=$(fetch "$a" "$su" "$k" 2>&1); rc=$?
+	xm=   # the +libvirt guest mounts the host's root: 9p over virtio, overlay
+	grep -q '^libvirt-' "$work/$i.cases" && xm="9p 9pnet_virtio overlay"
+	# shellcheck disable=SC2086
+	msg=$(fetch "$a" "$su" "$k" $xm 2>&1); rc=$?
 	printf '%s\n' "$msg" | sed "s/^/# $k: /"
 	if [ $rc -ne 0 ]; then
 		echo "fail: $(printf '%s\n' "$msg" | tail -n 1)" > "$work/$i.prep"
@@ -350,6 +378,7 @@ for e in $kernels; do
 	# earlier one: this /cases wins), then its flags' payloads.
 	extra=
 	grep -q '^qemu-' "$work/$i.cases" && extra=$work/qemu.cpio.gz
+	grep -q '^libvirt-' "$work/$i.cases" && extra="$extra $work/libvirt.cpio.gz"
 	mkdir -p "$work/k$i/lib" && cp -r "$cache/$k/modules" "$work/k$i/lib/" &&
 		cp "$work/$i.cases" "$work/k$i/cases" &&
 		(cd "$work/k$i" && find . | cpio -o -H newc -R 0:0 --quiet | gzip -1) > "$work/$i.mods.cpio.gz" &&
@@ -364,9 +393,12 @@ note "preparation (downloads, extraction, initramfs) took $(since "$t_all") s"
 boot() { # I ARCH PKG
 	t=$(now)
 	# QEMU nested in the guest needs room for itself and its 16 MiB guest.
-	mem=512
-	grep -q '^qemu-' "$work/$1.cases" && mem=1024
-	q="qemu-system-x86_64 -cpu max -smp 1 -m $mem" con=ttyS0
+	mem=512 share=
+	grep -q '^qemu-\|^libvirt-' "$work/$1.cases" && mem=1024
+	# +libvirt: the host's root, read-only (tests/libvirt/guest-root.sh)
+	grep -q '^libvirt-' "$work/$1.cases" &&
+		share="-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
+	q="qemu-system-x86_64 -cpu max -smp 1 -m $mem $share" con=ttyS0
 	if [ "$2" != amd64 ]; then q=$(arch_var "$2" qemu) con=$(arch_var "$2" console); fi
 	# shellcheck disable=SC2086
 	timeout -k 5 "$tmo" nice -n "${KVMCOMPL_BOOT_NICE:-5}" $q -accel tcg \
@@ -449,6 +481,7 @@ for e in $kernels; do
 			else how = "with libkvmcompl, " substr(sh[c], 6)
 			if (sh[c] == "without" && ex[c] != "control" && ex[c] != "qemu") how = how ", " ex[c]
 			if (ex[c] == "qemu") how = "QEMU -accel kvm " how ": guest output, exit status, reports (tests/qemu/run-firmware.sh)"
+			if (ex[c] == "libvirt") how = "libvirtd, domains type=kvm " how ": guest output, library mapped, its stats (tests/libvirt/check-libvirt.sh)"
 			tail = v == "ok" ? "" : " (" o ")"
 			printf "%s %d - %s: %s %s%s\n", v, n, k, nm[c], how, tail
 			printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k, rel, nm[c], sh[c], ex[c], o, v >> res
