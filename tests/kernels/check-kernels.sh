@@ -12,6 +12,25 @@
 # shell /init; qemu-system-x86_64 -cpu max, whose AMD SVM lets the guest
 # kernel's kvm_amd run guests. arm64, riscv64: tests/kernels/foreign.sh and
 # tests/kernels/ARCH/arch.sh (the cross-built kc-vmm and library, kc-init).
+# Resolving, downloading and extracting kernels, and the start of the x86
+# /init, are tests/kernels/kernel-lib.sh's (shared with check-selftests.sh).
+#
+# Flags at the end of a list line add to that kernel's guest (amd64 only):
+#   +qemu  real QEMU -accel kvm nested in the guest, on QEMU's default
+#          SeaBIOS and on the VMware-backdoor image tests/qemu/vmport.S
+#          (tests/qemu/run-firmware.sh, as tests/qemu.test does where the
+#          host has /dev/kvm): natively, then with the library in default,
+#          report and strict mode; guest output identical to native, no
+#          report, strict keeps running. QEMU, the libraries ldd names,
+#          bios-256k.bin, kvmvapic.bin and the image go into that kernel's
+#          initramfs only; its guest gets 1 GiB instead of 512 MiB.
+#   +libvirt  tests/libvirt/check-libvirt.sh (make check-libvirt) in the
+#          guest, where its type='kvm' leg runs: the host's root shared
+#          read-only over virtio-9p (9p, 9pnet_virtio, overlay modules),
+#          a tmpfs overlay and chroot, so libvirtd, virsh, QEMU and the
+#          build tree are the host's own (tests/libvirt/guest-root.sh);
+#          the domains must be type='kvm', every case ok, none skipped.
+#          1 GiB of guest memory too.
 # Output: TAP on stdout (one line per kernel boot and per kernel x scenario
 # x shim), the results file tests/kernels/results.tsv in the build tree and
 # the kernel x scenario matrix tests/kernels/matrix.md (also printed).
@@ -22,12 +41,15 @@
 #                          (default: $KC_BUILDDIR/tests/kernels/cache)
 #   KVMCOMPL_KERNELS       kernel list file (default: tests/kernels/kernels.list)
 #   KVMCOMPL_BOOT_TIMEOUT  seconds one boot may take, tests included (default
-#                          600: a loaded 2-core machine took 240 s for an x86 one)
+#                          600: a loaded 2-core machine took 240 s for an x86 one;
+#                          a +libvirt kernel gets 900 s more)
 #   KVMCOMPL_BOOT_NICE     nice value of the QEMU processes (default 5)
 #   KVMCOMPL_DEBIAN_MIRROR, KVMCOMPL_DEBIAN_SECURITY, KVMCOMPL_APT_MAX_AGE
 #                          the test's own apt (papt.sh)
 #   KVMCOMPL_KERNEL_JOBS   kernels booted at once (default: the number of CPUs)
 #   KVMCOMPL_KERNEL_CASES  a case list replacing the scenarios (see gen_cases)
+#   KVMCOMPL_CASES         run only the cases whose name matches this extended
+#                          regular expression (default: all), e.g. '^qemu-'
 # Exit: 0 all ok (or skipped: no qemu-system-x86), 1 something failed.
 set -u
 
@@ -42,6 +64,8 @@ out=$bld/tests/kernels
 results=$out/results.tsv
 vmm=$bld/tests/vmm/legacy-vmm
 rvmm=$bld/tests/kdouble/regress-vmm
+helper=$bld/tests/qemu/qemu-helper
+cases_re=${KVMCOMPL_CASES:-}
 PATH=$PATH:/usr/sbin:/sbin
 
 # ------------------------------------------------------------ expectations
@@ -92,8 +116,14 @@ control_expect() { # SCENARIO/MODE -> the control's legacy-vmm expectation
 # The cases, one a line: NAME<TAB>SHIM<TAB>EXPECT<TAB>COMMAND (run by the
 # guest's /init with busybox sh; $P is the preload list, $V the VMM).
 # EXPECT is the legacy VMM's expectation argument (the VMM checks it), or
-# "once": fixed, and exactly one "debug: completed exit 2" in the log.
+# "once": fixed, and exactly one "debug: completed exit 2" in the log, or
+# "qemu": tests/qemu/run-firmware.sh checks (guest output, exit, reports).
+# gen_cases FLAGS: the scenarios, and the cases FLAGS add ("+qemu"), those
+# whose name matches KVMCOMPL_CASES.
 gen_cases() {
+	{ scenario_cases; flag_cases "$1"; } | awk -F '\t' -v re="$cases_re" 're == "" || $1 ~ re'
+}
+scenario_cases() {
 	for mode in real long; do
 		for s in in mmio_read rdmsr out mmio_write insb getset_in getset_mmio \
 			 split_read split_write flags cap vmm_immediate_exit inherited \
@@ -128,52 +158,51 @@ gen_cases() {
 	printf 'regress report\twith KVMCOMPL_MODE=report\tfixed\tenv KVMCOMPL_MODE=report KVMCOMPL_REPORT_FILE=/tmp/r.json LD_PRELOAD="$P" $R report /tmp/mine\n'
 }
 
-# KVMCOMPL_KERNEL_CASES=FILE replaces the case list (same format), e.g. for
-# `make demo` on a machine whose own /dev/kvm cannot run a guest.
+flag_cases() { # FLAGS
+	case $1 in *+libvirt*)
+		printf 'libvirt-kvm\twith\tlibvirt\tsh /libvirt/guest-root.sh\n' ;;
+	esac
+	case $1 in *+qemu*) ;; *) return 0 ;; esac
+	# QEMU -accel kvm inside the guest kernel on its default SeaBIOS and on
+	# tests/qemu/vmport.S: natively first (the other modes compare their
+	# guest output with it), then with the library in each mode.
+	for img in seabios vmport; do
+		for m in native default report strict; do
+			case $m in
+			native) sh=without ;; default) sh=with ;; *) sh="with KVMCOMPL_MODE=$m" ;;
+			esac
+			printf 'qemu-%s\t%s\tqemu\tKC_PRELOAD="$P" sh /qemu/run-firmware.sh %s %s /tmp/fw\n' \
+				$img "$sh" $img $m
+		done
+	done
+}
+
+# KVMCOMPL_KERNEL_CASES=FILE replaces the scenario list (same format), e.g.
+# for `make demo` on a machine whose own /dev/kvm cannot run a guest.
 if [ -n "${KVMCOMPL_KERNEL_CASES:-}" ]; then
-	gen_cases() { cat "$KVMCOMPL_KERNEL_CASES"; }
+	scenario_cases() { cat "$KVMCOMPL_KERNEL_CASES"; }
 fi
 
 # ------------------------------------------------------------ helpers
-now() { date +%s.%N; }
-since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
-note() { echo "# $*"; }
-
-# A line is "ARCH[/SUITE] SPEC" (a line without ARCH is amd64). SPEC is a
-# package name, or "oldest SERIES" / "newest SERIES" (e.g. "newest 6.1"), or
-# "newest" alone: ARCH's kernel of that series (of any, for "newest" alone)
-# that the archive offers now, so the list keeps meaning the same thing as
-# Debian publishes updates. amd64 without /SUITE: the host's own apt and
-# suites; anything else: an apt of the test's own (tests/kernels/papt.sh;
-# the host's codename when /SUITE is absent).
-host_suite=$(. /etc/os-release 2>/dev/null; echo "${VERSION_CODENAME:-bookworm}")
-# shellcheck source=tests/kernels/papt.sh
-. "$src/tests/kernels/papt.sh"
+# shellcheck source=tests/kernels/kernel-lib.sh
+. "$src/tests/kernels/kernel-lib.sh"
 # shellcheck source=tests/kernels/foreign.sh
 . "$src/tests/kernels/foreign.sh"
 # shellcheck source=/dev/null
 for f in "$src"/tests/kernels/*/arch.sh; do . "$f"; done
-kapt() { # ARCH SUITE: $apt_opts for apt-get/apt-cache (empty: the host's apt)
-	apt_opts=
-	[ "$1" = amd64 ] && [ "$2" = - ] && return 0
-	s=$2; [ "$s" = - ] && s=$host_suite
-	mkdir -p "$cache/apt" || return 1
-	papt_setup "$1" "$s" > "$cache/apt/msg.$$" 2>&1; r=$?
-	sed 's/^/# /' "$cache/apt/msg.$$" >&2; rm -f "$cache/apt/msg.$$"
-	[ $r -eq 0 ] || return 1
-	apt_opts=$papt
-}
-resolve() { # ARCH SUITE oldest|newest [SERIES]
-	kapt "$1" "$2" || return 0
-	if [ -n "${4:-}" ]; then series=$(printf '%s' "$4" | sed 's/\./\\./g'); else series='[0-9]+\.[0-9]+'; fi
-	# shellcheck disable=SC2086
-	apt-cache $apt_opts search --names-only \
-		"^linux-image-$series(\.0-[0-9]+|\.[0-9]+\+deb[0-9]+(\.[0-9]+)?)-$1\$" 2>/dev/null |
-		awk '{ print $1 }' | sort -V | if [ "$3" = oldest ]; then head -n 1; else tail -n 1; fi
-}
+
+# A line is "ARCH[/SUITE] SPEC [+FLAG...]" (a line without ARCH is amd64).
+# SPEC is a package name, or "oldest SERIES" / "newest SERIES" (e.g.
+# "newest 6.1"), or "newest" alone: resolve (kernel-lib.sh). amd64 without
+# /SUITE: the host's own apt and suites; anything else: an apt of the
+# test's own (tests/kernels/papt.sh; the host's codename without /SUITE).
 known_arch() { [ "$1" = amd64 ] || [ -n "$(arch_var "$1" triplet)" ]; }
-# One entry a kernel: ARCH:SUITE:PACKAGE (SUITE - for the host's).
-kernels=$(sed -e 's/#.*//' "$list" | while read -r a b c; do
+# One entry a kernel: ARCH:SUITE:PACKAGE:FLAGS (SUITE - for the host's,
+# FLAGS e.g. +qemu, or -).
+kernels=$(sed -e 's/#.*//' "$list" | while read -r line; do
+	fl=$(for w in $line; do case $w in +*) printf '%s' "$w" ;; esac; done)
+	set -- $(for w in $line; do case $w in +*) ;; *) echo "$w" ;; esac; done)
+	a=${1:-} b=${2:-} c=${3:-}
 	[ -n "$a" ] || continue
 	as=${a%%/*}
 	if known_arch "$as"; then
@@ -182,18 +211,24 @@ kernels=$(sed -e 's/#.*//' "$list" | while read -r a b c; do
 		c=$b b=$a as=amd64 su=-
 	fi
 	case $b in
-	oldest|newest) k=$(resolve "$as" "$su" "$b" "$c"); echo "$as:$su:${k:-unresolved-$(echo "$a" | tr / _)-$b${c:+-$c}}" ;;
-	*) echo "$as:$su:$b" ;;
+	oldest|newest) k=$(resolve "$as" "$su" "$b" "$c"); k=${k:-unresolved-$(echo "$a" | tr / _)-$b${c:+-$c}} ;;
+	*) k=$b ;;
 	esac
+	echo "$as:$su:$k:${fl:--}"
 done)
 nk=$(echo "$kernels" | grep -c .)
-ncases=$(gen_cases | grep -c .)
-arch_cases() { # ARCH -> the cases its guests run
-	if [ "$1" = amd64 ]; then gen_cases; else foreign_cases "$1"; fi
+ent() { # ENTRY -> a (arch) su (suite) k (package) fl (flags)
+	a=${1%%:*} k=${1#*:}; su=${k%%:*} k=${k#*:}; fl=${k#*:} k=${k%%:*}
+}
+kernel_cases() { # ENTRY -> the cases its guest runs
+	ent "$1"
+	if [ "$a" = amd64 ]; then gen_cases "$fl"
+	else foreign_cases "$a" | awk -F '\t' -v re="$cases_re" 're == "" || $1 ~ re'; fi
 }
 ntests=0
-for e in $kernels; do ntests=$((ntests + 1 + $(arch_cases "${e%%:*}" | grep -c .))); done
+for e in $kernels; do ntests=$((ntests + 1 + $(kernel_cases "$e" | grep -c .))); done
 arches=$(for e in $kernels; do echo "${e%%:*}"; done | sort -u | grep -vx amd64)
+flagged() { for e in $kernels; do ent "$e"; [ "$a" = amd64 ] && echo "$fl"; done | grep -q -e "+$1"; }
 
 if ! command -v qemu-system-x86_64 >/dev/null 2>&1; then
 	echo "1..0 # SKIP qemu-system-x86_64 not found: install qemu-system-x86 (sh contrib/setup-kernels.sh)"
@@ -215,6 +250,7 @@ done
 [ -x "$rvmm" ] || die_prep "$rvmm not built: run make check first"
 [ -f "$lib" ] || die_prep "$lib not built: run make first"
 grep -q control-clean "$vmm" || die_prep "$vmm has no control-clean expectation: rebuild it (make)"
+if flagged qemu; then [ -x "$helper" ] || die_prep "$helper not built: run make first"; fi
 
 # ------------------------------------------------------------ common initramfs
 t0=$(now)
@@ -237,26 +273,9 @@ done
 for f in $(ldd $bins 2>/dev/null | awk '/=> \// { print $3 } /^[[:space:]]*\/[^ ]*ld-linux/ { print $1 }' | sort -u); do
 	mkdir -p "$root$(dirname "$f")" && cp -L "$f" "$root$f" || die_prep "cannot copy $f"
 done
-gen_cases > "$root/cases"
-cat > "$root/init" <<EOF
-#!/bin/busybox sh
-/bin/busybox mount -t devtmpfs dev /dev
-exec </dev/console >/dev/console 2>&1
-/bin/busybox --install -s /bin
-export PATH=/bin
-mount -t proc proc /proc
-mount -t sysfs sys /sys
-dmesg -n 1
-echo "@@KC boot \$(uname -r)"
-for m in \$(cat /lib/modules/order); do
-	if ! insmod /lib/modules/\$m; then
-		echo "@@KC modfail \$m"
-		dmesg | tail -n 30
-		poweroff -f
-	fi
-done
-dmesg | grep -i -e kvm -e svm -e nested | sed 's/^/@@KC dmesg /'
-[ -c /dev/kvm ] || mknod /dev/kvm c 10 232
+{ init_head; cat <<EOF
+# for tests/qemu/run-firmware.sh (the QEMU payload of +qemu kernels)
+export KC_QEMU_L=/qemu KC_VMPORT_IMAGE=/qemu/vmport.bin KC_QEMU_TIMEOUT=120
 P="$preload"
 V=/bin/legacy-vmm
 R=/bin/regress-vmm
@@ -276,96 +295,54 @@ done < /cases
 echo "@@KC done"
 poweroff -f
 EOF
+} > "$root/init"
 chmod +x "$root/init"
 (cd "$root" && find . | cpio -o -H newc -R 0:0 --quiet | gzip -1) > "$work/common.cpio.gz" ||
 	die_prep "cannot build the initramfs"
 note "common initramfs: $(du -k "$work/common.cpio.gz" | cut -f1) KiB in $(since "$t0") s"
 
+# The QEMU payload, for the kernels marked +qemu: QEMU at its own path with
+# the libraries ldd names, the firmware files in /qemu (QEMU's -L), the
+# VMware-backdoor image and the case script.
+qemu_payload() {
+	t0=$(now)
+	q=$work/qroot
+	qbin=$(command -v qemu-system-x86_64)
+	mkdir -p "$q/qemu" "$q$(dirname "$qbin")" || return 1
+	cp -L "$qbin" "$q$qbin" || return 1
+	for f in $(ldd "$qbin" | awk '/=> \// { print $3 } /^[[:space:]]*\/[^ ]*ld-linux/ { print $1 }' | sort -u); do
+		mkdir -p "$q$(dirname "$f")" && cp -L "$f" "$q$f" || return 1
+	done
+	# QEMU finds them through -L (qemu_find_file): pc_system_firmware_init
+	# loads bios-256k.bin, vapic_realize adds kvmvapic.bin under KVM.
+	for f in bios-256k.bin kvmvapic.bin; do
+		p=$("$qbin" -L help 2>/dev/null | while read -r d; do [ -e "$d/$f" ] && { echo "$d/$f"; break; }; done)
+		[ -n "$p" ] || p=/usr/share/qemu/$f
+		cp -L "$p" "$q/qemu/$f" || return 1
+	done
+	"$helper" vmport "$q/qemu/vmport.bin" || return 1
+	cp "$src/tests/qemu/run-firmware.sh" "$q/qemu/" || return 1
+	(cd "$q" && find . | cpio -o -H newc -R 0:0 --quiet | gzip -1) > "$work/qemu.cpio.gz" || return 1
+	note "QEMU payload: $(du -k "$work/qemu.cpio.gz" | cut -f1) KiB in $(since "$t0") s"
+}
+if flagged qemu; then qemu_payload || die_prep "cannot build the QEMU payload"; fi
+
+# The +libvirt payload: the in-guest script and the host paths it needs.
+libvirt_payload() {
+	l=$work/lroot
+	mkdir -p "$l/libvirt" && cp "$src/tests/libvirt/guest-root.sh" "$l/libvirt/" || return 1
+	printf 'KC_SRCDIR=%s\nKC_BUILDDIR=%s\nKC_LIB=%s\n' "$src" "$(cd "$bld" && pwd)" "$lib" > "$l/libvirt/env"
+	(cd "$l" && find . | cpio -o -H newc -R 0:0 --quiet | gzip -1) > "$work/libvirt.cpio.gz"
+}
+if flagged libvirt; then
+	for f in "$bld/src/kvmcompl" "$helper"; do [ -x "$f" ] || die_prep "$f not built: run make first"; done
+	for f in /usr/sbin/libvirtd /usr/bin/virsh; do
+		[ -x "$f" ] || die_prep "$f not found (+libvirt): install libvirt-daemon-system and libvirt-clients (sh contrib/setup-kernels.sh)"
+	done
+	libvirt_payload || die_prep "cannot build the libvirt payload"
+fi
+
 # ------------------------------------------------------------ per kernel
-# fetch ARCH SUITE PKG: the .deb in the cache (downloading the archive's
-# candidate if the cache lacks it), then vmlinuz and the closure of the
-# modules the architecture needs (amd64: kvm_amd) extracted once into
-# $cache/PKG/. Debian 7.x kernels split the image package: vmlinuz is in
-# linux-binary-*, the modules in linux-modules-* (its Depends), fetched too.
-# Prints what it did; fails with a reason.
-fetch() {
-	arch=$1 pkg=$3 dir=$cache/$3
-	case $pkg in unresolved-*)
-		echo "no $arch kernel in $([ "$2" = - ] && echo "the host's suites" || echo "$2") matches the list line '${pkg#unresolved-}' (or its package lists could not be fetched)"
-		return 1 ;;
-	esac
-	if [ "$arch" = amd64 ]; then mods=kvm_amd; else mods=$(arch_var "$arch" modules); fi
-	kapt "$arch" "$2" 2>&1 || { echo "no package lists for $arch ($2)"; return 1; }
-	deb=$(get_deb "$pkg") || return 1
-	debs=$deb
-	for p in $(dpkg-deb -f "$deb" Depends | tr ',|' '\n\n' | sed -n 's/^ *\(linux-\(binary\|modules\)-[^ ]*\).*/\1/p'); do
-		d=$(get_deb "$p") || return 1
-		debs="$debs $d"
-	done
-	stamp=$(for d in $debs; do basename "$d"; done | tr '\n' ' ')
-	if [ -f "$dir/stamp" ] && [ "$(cat "$dir/stamp")" = "$stamp" ]; then
-		echo "cached: $stamp"
-		return 0
-	fi
-	t=$(now)
-	rm -rf "$dir" && mkdir -p "$dir/x" "$dir/modules" || return 1
-	# The kernel: /boot/vmlinuz-REL (riscv64: vmlinux-REL), or since 7.x
-	# /usr/lib/modules/REL/vmlinuz; modules in /lib or /usr/lib.
-	for d in $debs; do
-		dpkg-deb --fsys-tarfile "$d" | tar -x -C "$dir/x" --wildcards './boot/vmlinu[xz]-*' \
-			'./usr/lib/modules/*/vmlinu[xz]' ${mods:+'./lib/modules/*' './usr/lib/modules/*'} 2>/dev/null
-	done
-	k=$(ls "$dir"/x/boot/vmlinu[xz]-* "$dir"/x/usr/lib/modules/*/vmlinu[xz] 2>/dev/null | head -n 1)
-	[ -n "$k" ] && cp "$k" "$dir/vmlinuz" || { echo "no vmlinuz in $stamp"; return 1; }
-	case $k in */boot/*) echo "${k##*/vmlinu?-}" ;; *) basename "$(dirname "$k")" ;; esac > "$dir/release"
-	# name -> file of every module; then the needed modules' dependencies,
-	# depth first, so that each module follows those it needs.
-	find "$dir/x" -name '*.ko' -o -name '*.ko.xz' -o -name '*.ko.zst' -o -name '*.ko.gz' |
-		awk '{ n = $0; sub(/.*\//, "", n); sub(/\.ko(\.(xz|zst|gz))?$/, "", n); gsub(/-/, "_", n); print n, $0 }' \
-		> "$dir/index"
-	: > "$dir/modules/order"
-	for m in $mods; do add_module $m || return 1; done
-	rm -rf "$dir/x" "$dir/index"
-	echo "$stamp" > "$dir/stamp"
-	echo "extracted $(cat "$dir/release"): modules $(if [ -n "$mods" ]; then tr '\n' ' ' < "$dir/modules/order"; else echo "none (KVM built in) "; fi)in $(since "$t") s"
-}
-
-# get_deb PKG: the path of PKG's .deb in the cache, downloaded if missing
-# (with $apt_opts); the download's own lines go to stderr.
-get_deb() {
-	# shellcheck disable=SC2086
-	ver=$(apt-cache $apt_opts show --no-all-versions "$1" 2>/dev/null | sed -n 's/^Version: //p' | head -n 1)
-	f=$cache/${1}_$(echo "$ver" | sed 's/:/%3a/')_$arch.deb
-	[ -n "$ver" ] && [ -f "$f" ] && { echo "$f"; return 0; }
-	if [ -z "$ver" ]; then
-		# Not known to apt-cache: use a cached copy if there is one.
-		f=$(ls "$cache/${1}"_*_$arch.deb 2>/dev/null | tail -n 1)
-		[ -n "$f" ] && { echo "$f"; return 0; }
-		echo "apt-cache does not know $1 (run apt-get update, or remove it from the list)" >&2
-		return 1
-	fi
-	t=$(now)
-	# shellcheck disable=SC2086
-	(cd "$cache" && apt-get $apt_opts download "$1" 2>&1) | tail -n 3 | sed 's/^/  /' >&2
-	[ -f "$f" ] || { echo "apt-get download $1 failed" >&2; return 1; }
-	echo "downloaded $(basename "$f") ($(du -m "$f" | cut -f1) MiB) in $(since "$t") s" >&2
-	echo "$f"
-}
-
-add_module() { # NAME: add NAME after its dependencies to $dir/modules
-	set -- "$(echo "$1" | tr - _)"   # modinfo names rng-core, the index rng_core
-	grep -qx "$1.ko" "$dir/modules/order" && return 0
-	f=$(awk -v n="$1" '$1 == n { print $2; exit }' "$dir/index")
-	[ -n "$f" ] || { echo "module $1 not in the package"; return 1; }
-	case $f in
-	*.xz) xz -dc "$f" ;; *.zst) zstd -qdc "$f" ;; *.gz) gzip -dc "$f" ;; *) cat "$f" ;;
-	esac > "$dir/modules/$1.ko" || { echo "cannot decompress $f"; return 1; }
-	for d in $(modinfo -F depends "$dir/modules/$1.ko" | tr ',' ' '); do
-		add_module "$d" || return 1
-	done
-	echo "$1.ko" >> "$dir/modules/order"
-}
-
 # The other architectures' programs and initramfs (tests/kernels/foreign.sh).
 for a in $arches; do
 	t0=$(now)
@@ -379,7 +356,8 @@ i=0
 for e in $kernels; do
 	i=$((i + 1))
 	t0=$(now)
-	a=${e%%:*} k=${e##*:} su=${e#*:}; su=${su%%:*}
+	kernel_cases "$e" > "$work/$i.cases"
+	ent "$e"
 	common=$work/common.cpio.gz
 	if [ "$a" != amd64 ]; then
 		common=$work/common-$a.cpio.gz
@@ -388,15 +366,24 @@ for e in $kernels; do
 			continue
 		fi
 	fi
-	msg=$(fetch "$a" "$su" "$k" 2>&1); rc=$?
+	xm=   # the +libvirt guest mounts the host's root: 9p over virtio, overlay
+	grep -q '^libvirt-' "$work/$i.cases" && xm="9p 9pnet_virtio overlay"
+	# shellcheck disable=SC2086
+	msg=$(fetch "$a" "$su" "$k" $xm 2>&1); rc=$?
 	printf '%s\n' "$msg" | sed "s/^/# $k: /"
 	if [ $rc -ne 0 ]; then
 		echo "fail: $(printf '%s\n' "$msg" | tail -n 1)" > "$work/$i.prep"
 		continue
 	fi
+	# The kernel's modules and cases (a later cpio member replaces an
+	# earlier one: this /cases wins), then its flags' payloads.
+	extra=
+	grep -q '^qemu-' "$work/$i.cases" && extra=$work/qemu.cpio.gz
+	grep -q '^libvirt-' "$work/$i.cases" && extra="$extra $work/libvirt.cpio.gz"
 	mkdir -p "$work/k$i/lib" && cp -r "$cache/$k/modules" "$work/k$i/lib/" &&
+		cp "$work/$i.cases" "$work/k$i/cases" &&
 		(cd "$work/k$i" && find . | cpio -o -H newc -R 0:0 --quiet | gzip -1) > "$work/$i.mods.cpio.gz" &&
-		cat "$common" "$work/$i.mods.cpio.gz" > "$work/$i.initrd" ||
+		cat "$common" "$work/$i.mods.cpio.gz" $extra > "$work/$i.initrd" ||
 		{ echo "fail: cannot build the initramfs" > "$work/$i.prep"; continue; }
 	echo ok > "$work/$i.prep"
 	note "$k: ready in $(since "$t0") s"
@@ -406,10 +393,20 @@ note "preparation (downloads, extraction, initramfs) took $(since "$t_all") s"
 # ------------------------------------------------------------ boots
 boot() { # I ARCH PKG
 	t=$(now)
-	q="qemu-system-x86_64 -cpu max -smp 1 -m 512" con=ttyS0
+	# QEMU nested in the guest needs room for itself and its 16 MiB guest.
+	mem=512 share=
+	grep -q '^qemu-\|^libvirt-' "$work/$1.cases" && mem=1024
+	# +libvirt: the host's root, read-only (tests/libvirt/guest-root.sh)
+	grep -q '^libvirt-' "$work/$1.cases" &&
+		share="-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
+	q="qemu-system-x86_64 -cpu max -smp 1 -m $mem $share" con=ttyS0
+	# check-libvirt in the guest took 491 s (libvirtd probing QEMU, read
+	# over 9p, under nested TCG): its kernel gets 900 s more.
+	bt=$tmo
+	[ -n "$share" ] && bt=$((tmo + 900))
 	if [ "$2" != amd64 ]; then q=$(arch_var "$2" qemu) con=$(arch_var "$2" console); fi
 	# shellcheck disable=SC2086
-	timeout -k 5 "$tmo" nice -n "${KVMCOMPL_BOOT_NICE:-5}" $q -accel tcg \
+	timeout -k 5 "$bt" nice -n "${KVMCOMPL_BOOT_NICE:-5}" $q -accel tcg \
 		-display none -serial stdio -monitor none -no-reboot -nodefaults \
 		-kernel "$cache/$3/vmlinuz" -initrd "$work/$1.initrd" \
 		-append "console=$con panic=-1 rdinit=/init" \
@@ -423,7 +420,8 @@ for e in $kernels; do
 	[ "$(cat "$work/$i.prep")" = ok ] || continue
 	# At most $jobs at a time: a boot is over when its .boot file exists.
 	while [ $((started - $(ls "$work" | grep -c '\.boot$'))) -ge "$jobs" ]; do sleep 0.2; done
-	boot $i "${e%%:*}" "${e##*:}" &
+	ent "$e"
+	boot $i "$a" "$k" &
 	started=$((started + 1))
 done
 wait
@@ -434,8 +432,7 @@ printf 'kernel\trelease\tscenario\tshim\texpectation\toutcome\tverdict\n' > "$re
 i=0
 for e in $kernels; do
 	i=$((i + 1))
-	a=${e%%:*} k=${e##*:}
-	[ -f "$work/cases-$a" ] || arch_cases "$a" > "$work/cases-$a"
+	ent "$e"
 	if [ "$a" = amd64 ]; then up="kvm_amd loads, /dev/kvm runs a guest" once=2
 	else up=$(arch_var "$a" up) once=$(arch_var "$a" once_exit); fi
 	[ -f "$work/$i.console" ] || : > "$work/$i.console"
@@ -487,13 +484,15 @@ for e in $kernels; do
 			if (sh[c] == "without") how = "control (without libkvmcompl)"
 			else if (sh[c] == "with") how = "with libkvmcompl"
 			else how = "with libkvmcompl, " substr(sh[c], 6)
-			if (sh[c] == "without" && ex[c] != "control") how = how ", " ex[c]
+			if (sh[c] == "without" && ex[c] != "control" && ex[c] != "qemu") how = how ", " ex[c]
+			if (ex[c] == "qemu") how = "QEMU -accel kvm " how ": guest output, exit status, reports (tests/qemu/run-firmware.sh)"
+			if (ex[c] == "libvirt") how = "libvirtd, domains type=kvm " how ": guest output, library mapped, its stats (tests/libvirt/check-libvirt.sh)"
 			tail = v == "ok" ? "" : " (" o ")"
 			printf "%s %d - %s: %s %s%s\n", v, n, k, nm[c], how, tail
 			printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k, rel, nm[c], sh[c], ex[c], o, v >> res
 		}
 		print n > nfile
-	}' "$work/cases-$a" - || status=1
+	}' "$work/$i.cases" - || status=1
 	n=$(cat "$work/n")
 	note "$k: boot and tests $bsec s (qemu exit $brc)"
 done
@@ -507,6 +506,8 @@ grep -q '	not ok$' "$results" && status=1
 #   loss     the control (without the library) showed the loss natively
 #   ctl      x86 control: a read's loss must show, a write is information
 #   clean    the control showed no loss, as this kernel is expected to
+#   native   QEMU without the library (+qemu): its guest output is the
+#            reference the runs with the library are compared with
 #   FAIL     a case failed (with the library, or a control that did not
 #            show what it must); not run: the kernel did not boot
 awk -F '\t' '
@@ -521,6 +522,7 @@ $3 == "boot" { bootfail[$1] = 1 }
 		if ($7 != "ok") ctl[c] = ($6 ~ /^not run/) ? "not run" : "FAIL"
 		else if ($5 ~ /bug$/) ctl[c] = "loss"
 		else if ($5 ~ /clean$/) ctl[c] = "clean"
+		else if ($5 == "qemu") ctl[c] = "native"
 		else ctl[c] = "ctl"
 	} else {
 		if (!(c in lib)) lib[c] = "pass"
@@ -552,7 +554,8 @@ note "matrix (kernel x scenario; with the library / control without it):"
 sed 's/^/# /' "$out/matrix.md"
 note "legend: pass = every case with the library passed; loss = the control showed the loss natively;"
 note "ctl = x86 control (a read's loss must show, writes are information); clean = no loss natively, as"
-note "expected on this kernel; FAIL = a case failed; - = not a scenario of this architecture"
+note "expected on this kernel; native = QEMU's run without the library (+qemu), the reference;"
+note "FAIL = a case failed; - = not a scenario of this architecture (or not of this kernel's flags)"
 note "results: $results"
 note "check-kernels: $nk kernels, total $(since "$t_all") s"
 exit $status

@@ -255,9 +255,9 @@ for s in $series; do
 	msg=$(build_selftests "$s" 2>&1); rc=$?
 	printf '%s\n' "$msg" | sed "s/^/# selftests $s: /"
 	[ $rc -eq 0 ] || { echo fail > "$work/$s.prep"; continue; }
-	k=$(resolve newest "$s")
+	k=$(resolve amd64 - newest "$s")
 	[ -n "$k" ] || { note "no linux-image of series $s known to apt-cache"; echo fail > "$work/$s.prep"; continue; }
-	msg=$(fetch "$k" 2>&1); rc=$?
+	msg=$(fetch amd64 - "$k" 2>&1); rc=$?
 	printf '%s\n' "$msg" | sed "s/^/# $k: /"
 	[ $rc -eq 0 ] || { echo fail > "$work/$s.prep"; continue; }
 	echo "$k" > "$work/$s.kernel"
