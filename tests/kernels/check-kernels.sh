@@ -149,7 +149,7 @@ scenario_cases() {
 	# tests/regress.test's scenarios that need no hook of the kernel double
 	# ($R: regress-vmm); natively they must observe the same.
 	for s in enotty held-save "dup dup" "dup dup2" "dup dup3" "dup fcntl" dup2-over \
-		 "private close" "private dup2" "private dup3"; do
+		 "private close" "private dup2" "private dup3" fd-budget complete-unanswered; do
 		printf 'regress %s\twith\tfixed\tenv LD_PRELOAD="$P" $R %s\n' "$s" "$s"
 		printf 'regress %s\twithout\tnative\t$R %s native\n' "$s" "$s"
 	done
