@@ -190,7 +190,7 @@ static int vcpu_ioctl(struct kc_vcpu *v, int fd, unsigned int req, void *arg,
 		enum kc_mode mode = kc_settings()->mode;
 
 		if (atomic_load(&v->held)) {
-			/* abi.md guarantee 4: nothing is completed until the VMM
+			/* doc/interface.md guarantee 4: nothing is completed until the VMM
 			 * has received the exit; state written now is overtaken. */
 			if (strncmp(t->name, "KVM_SET_", 8) == 0)
 				kc_log(KC_LOG_WARN, "%s on vCPU fd %d while an exit produced by a completion waits for the next KVM_RUN",

@@ -1,4 +1,4 @@
-/* arm64 rules. Source: shared/docs/kernel-rules.md, arm64 part, checked
+/* arm64 rules. Source: doc/kernel-rules.md, arm64 part, checked
  * against arch/arm64/kvm/arm.c kvm_arch_vcpu_ioctl_run and mmio.c. */
 #include "config.h"
 
@@ -34,7 +34,7 @@ static const struct kc_request arm64_requests[] = {
 	/* resets the vCPU (kvm_arch_vcpu_ioctl_vcpu_init): finish first */
 	{ KC_GEN_IOW(0xae, 0x20),   KC_REQ_TRIGGER,  "KVM_ARM_VCPU_INIT" },
 
-	/* Exit protocol (abi.md): a VMM may call these while answering an exit. */
+	/* Exit protocol (doc/interface.md): a VMM may call these while answering an exit. */
 	{ KC_GEN_IOW(0x8b, 0x4),    KC_REQ_PROTOCOL, "KVM_SET_SIGNAL_MASK" },
 	{ KC_GEN_IOW(0x9b, 0x208),  KC_REQ_PROTOCOL, "KVM_SET_GUEST_DEBUG" },
 	{ KC_GEN_IOWR(0xb0, 0x8),   KC_REQ_PROTOCOL, "KVM_GET_REG_LIST" },

@@ -1,4 +1,4 @@
-/* loongarch rules. Source: shared/docs/kernel-rules.md, loongarch part,
+/* loongarch rules. Source: doc/kernel-rules.md, loongarch part,
  * checked against arch/loongarch/kvm/vcpu.c kvm_arch_vcpu_ioctl_run and
  * exit.c (newest read: the loongarch-kvm-6.20 state, commit 01f492e1817e). */
 #include "config.h"
@@ -56,7 +56,7 @@ static const struct kc_request loongarch_requests[] = {
 	{ KC_GEN_IOW(0xe1, 0x18),   KC_REQ_TRIGGER,  "KVM_SET_DEVICE_ATTR" },
 	{ KC_GEN_IOW(0xe2, 0x18),   KC_REQ_TRIGGER,  "KVM_GET_DEVICE_ATTR" },
 
-	/* Exit protocol (abi.md). */
+	/* Exit protocol (doc/interface.md). */
 	{ KC_GEN_IOW(0x86, 0x4),    KC_REQ_PROTOCOL, "KVM_INTERRUPT" },
 	{ KC_GEN_IOW(0x8b, 0x4),    KC_REQ_PROTOCOL, "KVM_SET_SIGNAL_MASK" },
 	{ KC_GEN_IOW(0x9b, 0x8),    KC_REQ_PROTOCOL, "KVM_SET_GUEST_DEBUG" },

@@ -1,4 +1,4 @@
-/* mips rules. Source: shared/docs/kernel-rules.md, mips part, checked
+/* mips rules. Source: doc/kernel-rules.md, mips part, checked
  * against arch/mips/kvm/mips.c kvm_arch_vcpu_ioctl_run: the completion is
  * guarded by vcpu->mmio_needed (no twice window); stores advanced the PC
  * before the exit and owe nothing. */
@@ -22,7 +22,7 @@ static const struct kc_request mips_requests[] = {
 	{ KC_PM_IOW(0xab, 0x10),   KC_REQ_TRIGGER,  "KVM_GET_ONE_REG" },
 	{ KC_PM_IOW(0xac, 0x10),   KC_REQ_TRIGGER,  "KVM_SET_ONE_REG" },
 
-	/* Exit protocol (abi.md). */
+	/* Exit protocol (doc/interface.md). */
 	{ KC_PM_IOW(0x86, 0x4),    KC_REQ_PROTOCOL, "KVM_INTERRUPT" },
 	{ KC_PM_IOW(0x8b, 0x4),    KC_REQ_PROTOCOL, "KVM_SET_SIGNAL_MASK" },
 	{ KC_PM_IOW(0x9b, 0x8),    KC_REQ_PROTOCOL, "KVM_SET_GUEST_DEBUG" },

@@ -1,4 +1,4 @@
-/* powerpc rules. Source: shared/docs/kernel-rules.md, powerpc part, checked
+/* powerpc rules. Source: doc/kernel-rules.md, powerpc part, checked
  * against arch/powerpc/kvm/powerpc.c kvm_arch_vcpu_ioctl_run. The PC is
  * advanced before the exit; completions write registers and clear private
  * *_needed flags, so running them again does nothing (no twice window). */
@@ -44,7 +44,7 @@ static const struct kc_request powerpc_requests[] = {
 	{ KC_PM_IOW(0xab, 0x10),   KC_REQ_TRIGGER,  "KVM_GET_ONE_REG" },
 	{ KC_PM_IOW(0xac, 0x10),   KC_REQ_TRIGGER,  "KVM_SET_ONE_REG" },
 
-	/* Exit protocol (abi.md). */
+	/* Exit protocol (doc/interface.md). */
 	{ KC_PM_IOWR(0x85, 0x18),  KC_REQ_PROTOCOL, "KVM_TRANSLATE" },
 	{ KC_PM_IOW(0x86, 0x4),    KC_REQ_PROTOCOL, "KVM_INTERRUPT" },
 	{ KC_PM_IOW(0x8b, 0x4),    KC_REQ_PROTOCOL, "KVM_SET_SIGNAL_MASK" },

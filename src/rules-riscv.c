@@ -1,4 +1,4 @@
-/* riscv rules. Source: shared/docs/kernel-rules.md, riscv part, checked
+/* riscv rules. Source: doc/kernel-rules.md, riscv part, checked
  * against arch/riscv/kvm/vcpu.c kvm_arch_vcpu_ioctl_run. Each completion is
  * keyed on run->exit_reason but guarded by a return_handled flag set when
  * the exit is made: running it again does nothing (no twice window). */
@@ -31,7 +31,7 @@ static const struct kc_request riscv_requests[] = {
 	{ KC_GEN_IOW(0xab, 0x10),  KC_REQ_TRIGGER,  "KVM_GET_ONE_REG" },
 	{ KC_GEN_IOW(0xac, 0x10),  KC_REQ_TRIGGER,  "KVM_SET_ONE_REG" },
 
-	/* Exit protocol (abi.md). */
+	/* Exit protocol (doc/interface.md). */
 	{ KC_GEN_IOW(0x86, 0x4),   KC_REQ_PROTOCOL, "KVM_INTERRUPT" },
 	{ KC_GEN_IOW(0x8b, 0x4),   KC_REQ_PROTOCOL, "KVM_SET_SIGNAL_MASK" },
 	/* struct kvm_guest_debug_arch is empty on riscv */

@@ -1,4 +1,4 @@
-/* s390 rules. Source: shared/docs/kernel-rules.md, s390 part, checked
+/* s390 rules. Source: doc/kernel-rules.md, s390 part, checked
  * against arch/s390/kvm/kvm-s390.c kvm_arch_vcpu_ioctl_run: no exit leaves
  * work for a later KVM_RUN, so nothing is flagged. The trigger list is kept
  * anyway: the table is the data. */
@@ -28,7 +28,7 @@ static const struct kc_request s390_requests[] = {
 	{ KC_GEN_IOW(0xb6, 0x20),  KC_REQ_TRIGGER,  "KVM_S390_GET_IRQ_STATE" },
 	{ KC_GEN_IOW(0xb5, 0x20),  KC_REQ_TRIGGER,  "KVM_S390_SET_IRQ_STATE" },
 
-	/* Exit protocol (abi.md); s390 injects with S390_IRQ/S390_INTERRUPT,
+	/* Exit protocol (doc/interface.md); s390 injects with S390_IRQ/S390_INTERRUPT,
 	 * it has no KVM_INTERRUPT. */
 	{ KC_GEN_IOW(0x8b, 0x4),   KC_REQ_PROTOCOL, "KVM_SET_SIGNAL_MASK" },
 	{ KC_GEN_IOW(0x9b, 0x18),  KC_REQ_PROTOCOL, "KVM_SET_GUEST_DEBUG" },

@@ -1,4 +1,4 @@
-/* x86 rules. Source: shared/docs/kernel-rules.md, x86 part; each completion
+/* x86 rules. Source: doc/kernel-rules.md, x86 part; each completion
  * is a vcpu->arch.complete_userspace_io callback in arch/x86/kvm. */
 #include "config.h"
 
@@ -81,7 +81,7 @@ static const struct kc_request x86_requests[] = {
 	{ X86_IOW(0xe2, 0x18), KC_REQ_TRIGGER, "KVM_GET_DEVICE_ATTR" },
 
 	/* Exit protocol or no guest state: a VMM may call these while
-	 * answering an exit (abi.md, "Exit-protocol ioctls are not triggers"). */
+	 * answering an exit (doc/interface.md, "Compatibility decisions"). */
 	{ X86_IOWR(0x85, 0x18), KC_REQ_PROTOCOL, "KVM_TRANSLATE" },
 	{ X86_IOW(0x86, 0x4), KC_REQ_PROTOCOL, "KVM_INTERRUPT" },
 	{ X86_IO(0x9a), KC_REQ_PROTOCOL, "KVM_NMI" },

@@ -1,6 +1,6 @@
 /* Per-architecture rules as data: which exits leave work that only another
  * KVM_RUN finishes, and which vCPU ioctls must see that work finished.
- * Reviewers check the tables against shared/docs/kernel-rules.md. */
+ * Reviewers check the tables against doc/kernel-rules.md. */
 #ifndef KC_RULES_H
 #define KC_RULES_H
 
@@ -17,7 +17,7 @@ enum kc_subtype {
 };
 
 /* Where the VMM writes the answer of an exit, the bytes the kernel copies
- * into the guest when it finishes it (answer-aware completion, README). */
+ * into the guest when it finishes it (doc/interface.md, answer-aware completion). */
 enum kc_answer {
 	KC_ANS_NONE,      /* nothing flows back (OUT, MMIO write, WRMSR, ...),
 			     or no known field: counts as answered */

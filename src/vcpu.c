@@ -365,7 +365,7 @@ int kc_update_flag(struct kvm_run *run, int *twice, int out_7e_quirk_off)
 
 	*twice = rule && rule->twice_from && k->version >= rule->twice_from &&
 		 (!rule->twice_until || k->version < rule->twice_until);
-	if (k->native_flag) { /* abi.md guarantee 5: stop synthesizing */
+	if (k->native_flag) { /* doc/interface.md guarantee 5: stop synthesizing */
 		int kernel = (run->flags & KVM_RUN_NEEDS_COMPLETION) != 0;
 
 		if (kernel != (rule != NULL) && kc_settings()->mode == KC_MODE_VERIFY)
@@ -383,7 +383,7 @@ int kc_update_flag(struct kvm_run *run, int *twice, int out_7e_quirk_off)
 void kc_guard_after_eintr(struct kvm_run *run, int twice)
 {
 	/* Only after the kernel consumed the completion: before one, the
-	 * kernel reads exit_reason to find it (kernel-rules.md). */
+	 * kernel reads exit_reason to find it (doc/kernel-rules.md). */
 	if (twice && !(kc_settings()->test_break & KC_BREAK_GUARD))
 		run->exit_reason = KVM_EXIT_INTR;
 }
@@ -392,8 +392,8 @@ void kc_guard_after_eintr(struct kvm_run *run, int twice)
  * there (an answer equal to the last one is seen), and not the usual next
  * values either: every key byte flips at least five bits, bit 7 among them,
  * and is no run of low ones (no ASCII after ASCII, no status-bit toggle,
- * no +-1); 0x00 and 0xff collide only after 0xe7 or 0x18 (README, "The
- * marker"). */
+ * no +-1); 0x00 and 0xff collide only after 0xe7 or 0x18 (doc/interface.md,
+ * "The marker"). */
 static const unsigned char mark_key[8] = { 0xe7, 0xd9, 0xeb, 0xf5, 0xe3, 0xcd, 0xf9, 0xdb };
 
 /* Areas shorter than this are marked lazily: a marker in 1 to 3 bytes is a

@@ -33,7 +33,7 @@ struct kc_vcpu {
 	unsigned char kvm_sigmask[16];
 	unsigned int kvm_sigmask_len;
 	_Atomic unsigned long runner; /* pthread_self() of the last KVM_RUN */
-	/* Answer-aware completion (README): the answer area of the exit
+	/* Answer-aware completion (doc/interface.md): the answer area of the exit
 	 * handed to the VMM holds a marker until the VMM writes its answer.
 	 * marked: KC_MARK_* (set and cleared by the vCPU's own KVM_RUN or a
 	 * claimed completion); midexit: a state ioctl passed through while

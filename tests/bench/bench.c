@@ -164,7 +164,7 @@ static double child_completions(long n, int by_hand)
 	for (long i = 0; i < n; i++) {
 		run_io(&vm);
 		/* 1..255: the kernel clears an IN's data, and an answer of 0
-		 * cannot be told from no answer (README, answer-aware completion) */
+		 * cannot be told from no answer (doc/interface.md, answer-aware completion) */
 		((unsigned char *)vm.run)[vm.run->io.data_offset] = (unsigned char)(i % 255 + 1);
 		if (by_hand) {
 			vm.run->immediate_exit = 1;

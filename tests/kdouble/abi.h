@@ -102,7 +102,7 @@ KD_CHECK_NATIVE(KD_IOC_CONST(KD_ARM64, KD_DIR_W, 0xae, sizeof(struct kvm_vcpu_in
 #endif
 #endif
 
-/* ---- exit numbers newer than the build's headers (kernel-rules.md) ---- */
+/* ---- exit numbers newer than the build's headers (doc/kernel-rules.md) ---- */
 #ifndef KVM_EXIT_LOONGARCH_IOCSR
 #define KVM_EXIT_LOONGARCH_IOCSR 38
 #endif

@@ -1,5 +1,5 @@
 /* The non-x86 personalities: the scripted guest ISA of abi.h executed with
- * each architecture's exit and completion semantics (kernel-rules.md). */
+ * each architecture's exit and completion semantics (doc/kernel-rules.md). */
 #define _GNU_SOURCE
 #include "kdouble.h"
 

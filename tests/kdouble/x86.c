@@ -488,7 +488,7 @@ static int complete(struct kd_vcpu *v)
 		if (x->is_write) return 1;
 		/* __set_regs set emulate_regs_need_sync_from_vcpu: the emulator
 		 * reloads its register cache and the loaded value is lost
-		 * (measured on real KVM, real-kvm.md) */
+		 * (measured on real KVM, doc/real-kvm.md) */
 		if (!x->regs_dirty) {
 			uint64_t val = 0;
 			memcpy(&val, x->val, 8);

@@ -78,7 +78,7 @@ PATH=$PATH:/usr/sbin:/sbin
 #                  must show; writes and immediate_exit are information only
 #   control-clean  this backend shows no bug: the guest must see correct I/O
 #   control-bug    as control, and a write must show its duplication
-# svm (kernel-rules.md, x86):
+# svm (doc/kernel-rules.md, x86):
 #   getset_in  control-clean. SVM intercepts a non-string IN as fast PIO
 #     (svm.c io_interception -> kvm_fast_pio); complete_fast_pio_in writes RAX
 #     and advances RIP whenever the linear RIP is unchanged ("IO, IN, fast

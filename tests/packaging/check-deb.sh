@@ -65,7 +65,9 @@ installed=1
 dpkg -i "$out"/libkvmcompl0_*.deb "$out"/kvmcompl_*.deb "$out"/libkvmcompl-dev_*.deb ||
 	{ echo "check-deb: FAIL: dpkg -i"; exit 1; }
 dpkg -L $pkgs | grep -E 'bin/|\.so[.0-9]*$|libexec/.*probe$|\.h$|\.pc$|man[137]/|doc/kvmcompl/'
-for f in README.md.gz NEWS.gz examples/libvirt/qemu-kvmcompl examples/libvirt/domain-env.xml \
+for f in README.md.gz NEWS.gz doc/interface.md.gz doc/kernel-rules.md.gz doc/real-kvm.md.gz \
+	doc/testing.md.gz doc/performance.md.gz \
+	examples/libvirt/qemu-kvmcompl examples/libvirt/domain-env.xml \
 	examples/systemd/kvmcompl.conf; do
 	[ -f "/usr/share/doc/kvmcompl/$f" ] || fail "kvmcompl does not ship /usr/share/doc/kvmcompl/$f"
 done

@@ -241,7 +241,7 @@ static int run_to_in(int fd, struct kvm_run *run, unsigned char val, char *why, 
  * The kernel clears an IN's data before the exit (x86.c
  * emulator_pio_in_out), so an answer of 0 leaves the I/O data as it was:
  * the library cannot tell it from no answer (the selftests' ucall) and
- * leaves the IN to the kernel, as natively (README, answer-aware
+ * leaves the IN to the kernel, as natively (doc/interface.md, answer-aware
  * completion): still pending, RIP at the IN. Any other answer: completed. */
 static int getregs_as_expected(const struct kvm_regs *regs, unsigned char val)
 {

@@ -128,7 +128,7 @@ int main(void)
 		if (run->io.direction == KVM_EXIT_IO_IN) {
 			/* 0xe7 is the marker of an x86 IN's cleared data: after a
 			 * read before the answer (the handler's), such an answer
-			 * cannot be told from none (README, "The marker") */
+			 * cannot be told from none (doc/interface.md, "The marker") */
 			if (next == 0xe7)
 				next++;
 			answered = *data = next++;

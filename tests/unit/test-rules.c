@@ -10,8 +10,8 @@
  * (other hosts test every table in test-rules-arches.c). */
 #if defined(__x86_64__) || defined(__i386__)
 
-/* The full x86-64 numbers as the kernel-rules document gives them: the
- * document is checked against the table (the table against the header in
+/* The full x86-64 numbers as doc/kernel-rules.md gives them: the document
+ * is checked against the table (the table against the header in
  * test-native-arch.c, its classes in test-rules-arches.c). */
 static const struct { unsigned int req; const char *name; } doc_triggers[] = {
 	{ 0x8090ae81, "GET_REGS" }, { 0x4090ae82, "SET_REGS" },
@@ -41,7 +41,7 @@ END_TEST
 
 START_TEST(colliding_numbers_are_told_apart_by_the_full_request)
 {
-	/* Same nr, other size or direction (kernel-rules.md). */
+	/* Same nr, other size or direction (doc/kernel-rules.md). */
 	ck_assert_int_eq(kc_request_class(&kc_rules_x86, KVM_GET_PIT2), KC_REQ_OTHER);
 	ck_assert_int_eq(kc_request_class(&kc_rules_x86, KVM_SET_PIT2), KC_REQ_OTHER);
 	ck_assert_int_eq(kc_request_class(&kc_rules_x86, KVM_GET_VCPU_EVENTS), KC_REQ_TRIGGER);
@@ -120,7 +120,7 @@ START_TEST(out_to_port_0x7e)
 }
 END_TEST
 
-/* The answer areas of src/rules-*.c (README, answer-aware completion). */
+/* The answer areas of src/rules-*.c (doc/interface.md, answer-aware completion). */
 static int area(const struct kc_arch_rules *r, struct kvm_run *run, unsigned *off, unsigned *len)
 {
 	return kc_answer_area(kc_exit_rule(r, run), run, 8192, off, len);
