@@ -31,6 +31,10 @@ kc_subbuild() {
 		[ -z "$(find "$KC_SRCDIR/configure" -newer "$_d/config.status" 2>/dev/null)" ]; then
 		return 0
 	fi
+	# other arguments (CC, CFLAGS...): make would keep the old objects
+	if [ -f "$_d/Makefile" ] && [ -f "$_d/.kc-subbuild" ] && [ "$(cat "$_d/.kc-subbuild")" != "$_stamp" ]; then
+		(unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES; cd "$_d" && make -s distclean) >/dev/null 2>&1
+	fi
 	rm -f "$_d/.kc-subbuild"
 	if ! (cd "$_d" && "$KC_SRCDIR/configure" -q "$@") >"$_d/configure.log" 2>&1; then
 		tail -n 20 "$_d/configure.log"
