@@ -20,8 +20,12 @@ tsan="-fsanitize=thread -g -O1 -fno-omit-frame-pointer -std=gnu11 -I$top -I$src/
 build() {
 	$CC $tsan -fPIC -shared -fvisibility=hidden "$src"/src/*.c \
 		-o "$dir/src/.libs/libkvmcompl.so" -ldl -lpthread || return 1
-	$CC $tsan -I"$src/tests/vmm" "$src"/tests/vmm/legacy-vmm.c "$src"/tests/vmm/vm.c \
-		"$src"/tests/vmm/devices.c "$src"/tests/vmm/guest-real.S "$src"/tests/vmm/guest-long.S \
+	# tests/common: the test programs' shared harness and VM set-up
+	common="$src/tests/common/tap.c $src/tests/common/vm.c"
+	$CC $tsan -I"$src/tests/vmm" "$src"/tests/vmm/legacy-vmm.c "$src"/tests/vmm/scenarios.c \
+		"$src"/tests/vmm/sc-snapshot.c "$src"/tests/vmm/sc-threads.c "$src"/tests/vmm/sc-answer.c \
+		"$src"/tests/vmm/sc-api.c "$src"/tests/vmm/vm.c \
+		"$src"/tests/vmm/devices.c "$src"/tests/vmm/guest-real.S "$src"/tests/vmm/guest-long.S $common \
 		-o "$dir/tests/vmm/legacy-vmm" -ldl -lpthread || return 1
 	$CC $tsan "$src"/tests/stress/sigstorm.c -o "$dir/tests/stress/sigstorm" -lpthread || return 1
 	if [ -f "$src/tests/robust/robust.c" ]; then
@@ -59,7 +63,8 @@ else
 	run_case "tsan: sigstorm with libkvmcompl" with_shim "$dir/tests/stress/sigstorm"
 fi
 for mode in real long; do
-	for s in race other_thread; do
+	# the registry's thread scenarios (tests/vmm/scenarios.c)
+	for s in $("$vmm" list --tag threads --tag x86-$mode); do
 		run_case "tsan: $s/$mode with libkvmcompl" with_shim "$vmm" $s $mode fixed
 	done
 	run_case "tsan: other_thread/$mode, KVMCOMPL_COMPLETE=other-thread" \
