@@ -29,7 +29,9 @@ build() {
 		-o "$dir/tests/vmm/legacy-vmm" -ldl -lpthread || return 1
 	$CC $tsan "$src"/tests/stress/sigstorm.c -o "$dir/tests/stress/sigstorm" -lpthread || return 1
 	if [ -f "$src/tests/robust/robust.c" ]; then
-		$CC $tsan "$src/tests/robust/robust.c" -o "$dir/tests/robust/robust" -ldl -lpthread || return 1
+		$CC $tsan "$src/tests/robust/robust.c" "$src/tests/robust/robust-fds.c" \
+			"$src/tests/robust/robust-threads.c" "$src/tests/robust/robust-signals.c" \
+			"$src/tests/robust/robust-hostile.c" $common -o "$dir/tests/robust/robust" -ldl -lpthread || return 1
 	fi
 }
 if ! (build) >"$dir/build.log" 2>&1; then

@@ -60,8 +60,11 @@ void tap_fail(const char *file, int line, const char *fmt, ...)
 	va_list ap;
 	tap_failures++;
 	if (tap_quiet) return;
+	if (tap_tag)
+		printf("%s: ", tap_tag);
+	fputs("FAIL: ", stdout);
 	va_start(ap, fmt);
-	line_v(fmt, ap);
+	vprintf(fmt, ap);
 	va_end(ap);
 	printf(" (%s:%d)\n", base(file), line);
 }

@@ -6,7 +6,7 @@
  *   say(...)        "TAG: message"
  *   check(ok, ...)  "TAG: message: OK" or "TAG: message: FAIL (file.c:123)";
  *                   a FAIL makes tap_status() return 1
- *   fail(...)       "TAG: message (file.c:123)", counted as a failure
+ *   fail(...)       "TAG: FAIL: message (file.c:123)", counted as a failure
  *   skip(...)       "PROG: SKIP: reason" on tap_diag, exit 77 (the last
  *                   line: the .test scripts quote it as the TAP SKIP reason)
  *   die(...)        "PROG: hard error: message (errno N: text) at file.c:123"

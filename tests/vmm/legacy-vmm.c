@@ -271,7 +271,7 @@ int main(int argc, char **argv)
 		if (p) {
 			memcpy(&report, &p, sizeof(report));
 			if (report() && g_expect != EXP_DEMO && !(g_expect == EXP_CONTROL || g_expect == EXP_CONTROL_BUG))
-				fail("the kernel double counted a DOUBLE COMPLETION or a guest run under an ignored immediate_exit: FAIL");
+				fail("the kernel double counted a DOUBLE COMPLETION or a guest run under an ignored immediate_exit");
 		}
 	}
 	if (g_expect == EXP_DEMO) return 0;
