@@ -27,7 +27,7 @@ build() {
 		"$src"/tests/vmm/sc-api.c "$src"/tests/vmm/vm.c \
 		"$src"/tests/vmm/devices.c "$src"/tests/vmm/guest-real.S "$src"/tests/vmm/guest-long.S $common \
 		-o "$dir/tests/vmm/legacy-vmm" -ldl -lpthread || return 1
-	$CC $tsan "$src"/tests/stress/sigstorm.c -o "$dir/tests/stress/sigstorm" -lpthread || return 1
+	$CC $tsan "$src"/tests/stress/sigstorm.c $common -o "$dir/tests/stress/sigstorm" -lpthread || return 1
 	if [ -f "$src/tests/robust/robust.c" ]; then
 		$CC $tsan "$src/tests/robust/robust.c" "$src/tests/robust/robust-fds.c" \
 			"$src/tests/robust/robust-threads.c" "$src/tests/robust/robust-signals.c" \
