@@ -23,6 +23,8 @@
  *   real-only     needs a real kernel (raw-syscall fds the double cannot see)
  *   dlsym         asks the library's API with dlsym: not for a static VMM
  *   qemu-like     a VMM that completes by itself before saving
+ *   report        run by name by tests/sanitizer.test (its call-site
+ *                 reports and strict mode)
  *   static        sampled by the statically linked VMM (static.test)
  *   verify        compared under KVMCOMPL_MODE=verify against the upstream
  *                 flag (sanitizer.test)
@@ -64,10 +66,10 @@ const struct scenario scenarios[] = {
 	{ "complete_off", sc_complete_off, M "complete-off snapshot", NULL, "KVMCOMPL_COMPLETE=off", NULL },
 	{ "explicit_api", sc_explicit_api, M "complete-off snapshot api dlsym", NULL, "KVMCOMPL_COMPLETE=off",
 	  NULL },
-	{ "in_qemu_like", sc_in_qemu_like, M "qemu-like snapshot", "control-clean", NULL, NULL },
-	{ "mmio_read_qemu_like", sc_mmio_read_qemu_like, M "qemu-like snapshot", "control-clean", NULL, NULL },
-	{ "rdmsr_qemu_like", sc_rdmsr_qemu_like, M "qemu-like snapshot", "control-clean", NULL, NULL },
-	{ "in_repeat", sc_in_repeat, M "snapshot", NULL, NULL, NULL },
+	{ "in_qemu_like", sc_in_qemu_like, M "qemu-like snapshot report", "control-clean", NULL, NULL },
+	{ "mmio_read_qemu_like", sc_mmio_read_qemu_like, M "qemu-like snapshot report", "control-clean", NULL, NULL },
+	{ "rdmsr_qemu_like", sc_rdmsr_qemu_like, M "qemu-like snapshot report", "control-clean", NULL, NULL },
+	{ "in_repeat", sc_in_repeat, M "snapshot report", NULL, NULL, NULL },
 };
 #undef M
 const size_t n_scenarios = sizeof(scenarios) / sizeof(scenarios[0]);
@@ -87,6 +89,60 @@ static int has_tag(const struct scenario *s, const char *tag)
 	return 0;
 }
 
+/* The tags this file documents: a row with another one is a typo. */
+static const char *const known_tags[] = {
+	"x86-real", "x86-long", "pair", "complete-off", "snapshot", "answer-aware", "threads", "api",
+	"double-ok", "real-only", "dlsym", "qemu-like", "report", "static", "verify", "demo",
+};
+
+/* `list --check`: every row well formed; 0, or 1 with a line per fault. */
+static int check_registry(void)
+{
+	int bad = 0;
+
+	for (size_t i = 0; i < n_scenarios; i++) {
+		const struct scenario *s = &scenarios[i];
+		char buf[256], *save = NULL;
+
+		snprintf(buf, sizeof(buf), "%s", s->tags);
+		for (char *t = strtok_r(buf, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+			size_t k = 0;
+			while (k < sizeof(known_tags) / sizeof(known_tags[0]) && strcmp(t, known_tags[k])) k++;
+			if (k == sizeof(known_tags) / sizeof(known_tags[0])) {
+				printf("%s: unknown tag %s\n", s->name, t);
+				bad = 1;
+			}
+		}
+		if (!has_tag(s, "x86-real") && !has_tag(s, "x86-long")) {
+			printf("%s: no mode tag (x86-real, x86-long)\n", s->name);
+			bad = 1;
+		}
+		if (has_tag(s, "pair") && !s->control) {
+			printf("%s: a pair scenario needs a control expectation\n", s->name);
+			bad = 1;
+		}
+		if (s->control && strcmp(s->control, "control") && strcmp(s->control, "control-clean")) {
+			printf("%s: control %s is neither control nor control-clean\n", s->name, s->control);
+			bad = 1;
+		}
+		if (has_tag(s, "complete-off") != (s->env != NULL)) {
+			printf("%s: a complete-off scenario needs its env, and only it\n", s->name);
+			bad = 1;
+		}
+		if (!has_tag(s, "pair") && !has_tag(s, "complete-off") && !has_tag(s, "report")) {
+			printf("%s: no runner selects it (pair, complete-off, report)\n", s->name);
+			bad = 1;
+		}
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(scenarios[j].name, s->name)) {
+				printf("%s: listed twice\n", s->name);
+				bad = 1;
+			}
+	}
+	printf("%zu scenarios, registry %s\n", n_scenarios, bad ? "BROKEN" : "well formed");
+	return bad;
+}
+
 static void print_tags(const char *tags)
 {
 	/* comma-joined: one shell word */
@@ -96,12 +152,15 @@ static void print_tags(const char *tags)
 
 /* list [--tag T]... [--no-tag T]... [--field name|control|env|breaks|tags]:
  * the scenarios with every --tag and none of the --no-tag, one a line;
- * with a field other than name, NAME=VALUE ('-' where there is none). */
+ * with a field other than name, NAME=VALUE ('-' where there is none).
+ * list --check: the registry's rows are well formed (tests/kdouble.test). */
 int list_scenarios(int argc, char **argv)
 {
 	const char *want[16], *avoid[16], *field = "name";
 	int nw = 0, na = 0;
 
+	if (argc == 3 && !strcmp(argv[2], "--check"))
+		return check_registry();
 	for (int i = 2; i < argc; i++) {
 		if (i + 1 < argc && !strcmp(argv[i], "--tag") && nw < 16) want[nw++] = argv[++i];
 		else if (i + 1 < argc && !strcmp(argv[i], "--no-tag") && na < 16) avoid[na++] = argv[++i];
