@@ -126,6 +126,7 @@ static void save_restore_variant(struct vm *vm, enum sr_variant v)
 		get_regs_race(vm);
 	save_restore(vm);
 }
+
 void sc_read_save_restore(const char *name, enum rd_kind k, enum sr_variant v)
 {
 	static const char *guest_of[] = { "in", "mmio_read", "rdmsr", "insb" };
