@@ -53,7 +53,8 @@ else
 	run_case "tsan: sigstorm with libkvmcompl" with_shim "$dir/tests/stress/sigstorm"
 fi
 for mode in real long; do
-	for s in race other_thread; do
+	# the registry's thread scenarios (tests/vmm/scenarios.c)
+	for s in $("$vmm" list --tag threads --tag x86-$mode); do
 		run_case "tsan: $s/$mode with libkvmcompl" with_shim "$vmm" $s $mode fixed
 	done
 	run_case "tsan: other_thread/$mode, KVMCOMPL_COMPLETE=other-thread" \

@@ -29,12 +29,11 @@ vg() {
 		--errors-for-leak-kinds=definite --track-origins=yes --suppressions="$supp" "$@"
 }
 for mode in real long; do
-	for s in in mmio_read rdmsr out mmio_write insb getset_in getset_mmio \
-		 split_read split_write flags cap vmm_immediate_exit inherited \
-		 other_thread race; do
-		if [ "$pre" != "$KC_LIB" ] && [ $s = inherited ]; then
-			# its fds come from raw system calls, which the double cannot see
-			skip_case "valgrind: $s/$mode with libkvmcompl" "raw-syscall fds: real KVM only"
+	# the registry's scenarios run with the library and a control
+	# (tests/vmm/scenarios.c), as in tests/real-kvm.test
+	for s in $("$vmm" list --tag pair --tag x86-$mode); do
+		if [ "$pre" != "$KC_LIB" ] && "$vmm" list --tag real-only | grep -qx "$s"; then
+			skip_case "valgrind: $s/$mode with libkvmcompl" "needs a real kernel (tag real-only), not the kernel double"
 			continue
 		fi
 		run_case "valgrind: $s/$mode with libkvmcompl" vg "$vmm" $s $mode fixed

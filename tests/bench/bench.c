@@ -28,6 +28,8 @@
 #include <sys/wait.h>
 #include <linux/kvm.h>
 
+#include "../common/vm.h"
+
 extern char **environ;
 
 static double now_ns(void)
@@ -52,43 +54,23 @@ struct vm {
 	unsigned char *mem;
 };
 
-/* A real-mode guest at 0x1000 running `code` forever. */
+/* A real-mode guest at 0x1000 running `code` forever (tests/common/vm.h). */
 static void vm_create(struct vm *vm, const unsigned char *code, size_t len)
 {
-	struct kvm_userspace_memory_region region = { 0 };
-	struct kvm_sregs sregs;
-	struct kvm_regs regs;
-	int size;
+	struct kt_vm m;
 
-	vm->kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	vm->kvm = kt_open(1);
 	if (vm->kvm < 0) {
 		fprintf(stderr, "kvmcompl-bench: SKIP: cannot open /dev/kvm: %s\n", strerror(errno));
 		exit(77);
 	}
-	vm->fd = ioctl(vm->kvm, KVM_CREATE_VM, 0);
-	vm->mem = mmap(NULL, 0x10000, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (vm->fd < 0 || vm->mem == MAP_FAILED)
-		die("KVM_CREATE_VM");
-	memcpy(vm->mem + 0x1000, code, len);
-	region.memory_size = 0x10000;
-	region.userspace_addr = (unsigned long)vm->mem;
-	if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &region))
-		die("KVM_SET_USER_MEMORY_REGION");
-	vm->vcpu = ioctl(vm->fd, KVM_CREATE_VCPU, 0);
-	size = ioctl(vm->kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
-	if (vm->vcpu < 0 || size <= 0)
-		die("KVM_CREATE_VCPU");
-	vm->run = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED, vm->vcpu, 0);
-	if (vm->run == MAP_FAILED)
-		die("mmap kvm_run");
-	ioctl(vm->vcpu, KVM_GET_SREGS, &sregs);
-	sregs.cs.base = 0;
-	sregs.cs.selector = 0;
-	ioctl(vm->vcpu, KVM_SET_SREGS, &sregs);
-	memset(&regs, 0, sizeof regs);
-	regs.rip = 0x1000;
-	regs.rflags = 2;
-	ioctl(vm->vcpu, KVM_SET_REGS, &regs);
+	if (kt_vm_create(&m, vm->kvm, 0, 0x10000, KT_MEM_SHARED) < 0 || kt_load(&m, 0x1000, code, len) < 0 ||
+	    kt_x86_real(m.vcpu, 0x1000, 0) < 0)
+		die(kt_why);
+	vm->fd = m.fd;
+	vm->vcpu = m.vcpu;
+	vm->run = m.run;
+	vm->mem = m.mem;
 }
 
 static const unsigned char out_loop[] = { 0xe6, 0x10, 0xeb, 0xfc }; /* out 0x10,al; jmp */

@@ -37,6 +37,7 @@
  */
 #define _GNU_SOURCE
 #include "abi.h"
+#include "../common/tap.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -53,45 +54,10 @@
 enum expect { EXP_FIXED, EXP_CONTROL, EXP_CLEAN };
 static enum kd_arch A;
 static enum expect g_expect;
-static int g_kvm = -1, g_failed;
-static const char *g_tag;
+static int g_kvm = -1;
 static volatile struct kvm_run *g_run;   /* for the kick handler */
 
-static void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-	int e = errno;
-	fprintf(stderr, "arch-vmm: hard error: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, " (errno %d: %s)\n", e, strerror(e));
-	exit(99);
-}
-
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
-{
-	va_list ap;
-	printf("%s: ", g_tag);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-}
-
-static void check(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void check(int ok, const char *fmt, ...)
-{
-	va_list ap;
-	printf("%s: ", g_tag);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf(": %s\n", ok ? "OK" : "FAIL");
-	if (!ok) g_failed = 1;
-}
+/* die, say, check: tests/common/tap.h (lines "TAG: ...", TAG = scenario/arch) */
 
 /* ---- the VM ---- */
 struct avm { int fd, vcpu; struct kvm_run *run; size_t run_size; uint8_t *mem; };
@@ -540,6 +506,7 @@ int main(int argc, char **argv)
 	int found = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	tap_prog = "arch-vmm";
 	if (argc != 4) {
 		fprintf(stderr, "usage: arch-vmm ARCH SCENARIO fixed|control|control-clean\n");
 		return 99;
@@ -552,7 +519,7 @@ int main(int argc, char **argv)
 	else if (!strcmp(argv[3], "control-clean")) g_expect = EXP_CLEAN;
 	else { fprintf(stderr, "arch-vmm: unknown expectation %s\n", argv[3]); return 99; }
 	snprintf(tag, sizeof(tag), "%s/%s", argv[2], argv[1]);
-	g_tag = tag;
+	tap_tag = tag;
 
 	g_kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (g_kvm < 0) die("open /dev/kvm (is libkdouble preloaded with KDOUBLE set?)");
@@ -569,5 +536,5 @@ int main(int argc, char **argv)
 	else if ((x = find_exit(argv[2])) && x->op != KG_VSXLOAD) sc_save_restore(x);
 	else { printf("%s: not applicable to %s\n", argv[2], argv[1]); return 77; }
 	close(g_kvm);
-	return g_failed ? 1 : 0;
+	return tap_status();
 }

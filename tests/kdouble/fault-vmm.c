@@ -31,6 +31,9 @@
 #include <unistd.h>
 #include <linux/kvm.h>
 
+#include "../common/tap.h"
+#include "../common/vm.h"
+
 #if defined(__x86_64__) || defined(__i386__)
 static int raw;
 static int (*kdouble_ioctl)(int, unsigned long, ...);
@@ -46,11 +49,10 @@ static int find_kdouble(struct dl_phdr_info *info, size_t size, void *data)
 	return 1;
 }
 
-static int kioctl(int fd, unsigned long req, void *arg)
+/* KVM_CREATE_VM and KVM_CREATE_VCPU with raw: past the library */
+static int create_raw(int fd, unsigned long req, unsigned long arg)
 {
-	if (req != KVM_CREATE_VM && req != KVM_CREATE_VCPU) return ioctl(fd, req, arg);
-	if (raw && kdouble_ioctl) return kdouble_ioctl(fd, req, arg);
-	return raw ? (int)syscall(SYS_ioctl, fd, req, arg) : ioctl(fd, req, arg);
+	return kdouble_ioctl ? kdouble_ioctl(fd, req, arg) : kt_raw_ioctl(fd, req, arg);
 }
 
 #define STEP(name, call) do { \
@@ -61,12 +63,11 @@ static int kioctl(int fd, unsigned long req, void *arg)
 int main(int argc, char **argv)
 {
 	static const uint8_t code[] = { 0xb0, 0x11, 0xe4, 0xe0, 0xe6, 0xe1, 0xf4 };
-	int nofile = 0, kvm, vm, vcpu, sz;
-	struct kvm_userspace_memory_region reg;
+	int nofile = 0, kvm, vcpu;
+	struct kt_vm m;
 	struct kvm_sregs sr;
 	struct kvm_regs r;
 	struct kvm_run *run;
-	uint8_t *mem;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "raw")) raw = 1;
@@ -74,17 +75,19 @@ int main(int argc, char **argv)
 		else { fprintf(stderr, "usage: fault-vmm [raw] [nofile]\n"); return 99; }
 	}
 	setvbuf(stdout, NULL, _IONBF, 0);
+	tap_prog = "fault-vmm";
+	tap_diag = stdout;
 	if (raw) dl_iterate_phdr(find_kdouble, NULL);
-	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (raw) kt_create_ioctl = create_raw;
+	kvm = kt_open(1);
 	if (kvm < 0) { printf("no /dev/kvm: %s\n", strerror(errno)); return 77; }
-	vm = kioctl(kvm, KVM_CREATE_VM, 0);
-	if (vm < 0) { printf("KVM_CREATE_VM: %s\n", strerror(errno)); return 77; }
-	mem = mmap(NULL, 0x10000, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (mem == MAP_FAILED) return 99;
-	memcpy(mem + 0x1000, code, sizeof(code));
-	reg = (struct kvm_userspace_memory_region){ 0, 0, 0, 0x10000, (uintptr_t)mem };
-	STEP("KVM_SET_USER_MEMORY_REGION", kioctl(vm, KVM_SET_USER_MEMORY_REGION, &reg));
-	STEP("KVM_SET_TSS_ADDR", kioctl(vm, KVM_SET_TSS_ADDR, (void *)0xfffbd000ul));
+	/* the VM, its memory and TSS (tests/common/vm.h); the vCPU below */
+	if (kt_vm_create(&m, kvm, 0, 0x10000, KT_TSS | KT_NO_VCPU) < 0) {
+		if (m.fd < 0) { printf("KVM_CREATE_VM: %s\n", strerror(errno)); return 77; }
+		printf("%s: errno %d (%s)\n", kt_why, errno, strerror(errno));
+		return 1;
+	}
+	if (kt_load(&m, 0x1000, code, sizeof(code)) < 0) die("%s", kt_why);
 	if (nofile) {
 		/* the next fd (the vCPU's) is the last one allowed */
 		int next = dup(0);
@@ -96,27 +99,29 @@ int main(int argc, char **argv)
 		if (setrlimit(RLIMIT_NOFILE, &rl) < 0) return 99;
 		printf("RLIMIT_NOFILE lowered to %d\n", next + 1);
 	}
-	vcpu = kioctl(vm, KVM_CREATE_VCPU, 0);
+	/* the vCPU, then KVM_GET_VCPU_MMAP_SIZE and the VMM's kvm_run mapping;
+	 * with nofile one more fd is tried in between */
+	vcpu = kt_vcpu_create(&m, 0, NULL);
 	if (vcpu < 0) { printf("KVM_CREATE_VCPU: errno %d\n", errno); return 1; }
 	if (nofile) {
 		int more = dup(0);
 		printf("another fd: %s\n", more < 0 ? strerror(errno) : "opened (limit not reached)");
 		if (more >= 0) close(more);
 	}
-	sz = kioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
-	if (sz < (int)sizeof(*run)) { printf("KVM_GET_VCPU_MMAP_SIZE: %d errno %d\n", sz, errno); return 1; }
-	run = mmap(NULL, (size_t)sz, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
-	if (run == MAP_FAILED) { printf("VMM mmap of kvm_run: errno %d\n", errno); return 1; }
-	STEP("KVM_GET_SREGS", kioctl(vcpu, KVM_GET_SREGS, &sr));
-	sr.cs.base = 0;
-	sr.cs.selector = 0;
-	STEP("KVM_SET_SREGS", kioctl(vcpu, KVM_SET_SREGS, &sr));
-	memset(&r, 0, sizeof(r));
-	r.rip = 0x1000;
-	r.rflags = 2;
-	STEP("KVM_SET_REGS", kioctl(vcpu, KVM_SET_REGS, &r));
+	m.run = run = kt_map_run(&m, vcpu);
+	if (!run) {
+		if (!strcmp(kt_why, "KVM_GET_VCPU_MMAP_SIZE"))
+			printf("KVM_GET_VCPU_MMAP_SIZE: %d errno %d\n", -1, errno);
+		else
+			printf("VMM mmap of kvm_run: errno %d\n", errno);
+		return 1;
+	}
+	if (kt_x86_real(vcpu, 0x1000, 0) < 0) {
+		printf("%s: errno %d (%s)\n", kt_why, errno, strerror(errno));
+		return 1;
+	}
 
-	STEP("KVM_RUN 1", kioctl(vcpu, KVM_RUN, 0));
+	STEP("KVM_RUN 1", ioctl(vcpu, KVM_RUN, 0));
 	if (run->exit_reason != KVM_EXIT_IO || run->io.direction != KVM_EXIT_IO_IN || run->io.port != 0xe0) {
 		printf("exit 1: unexpected exit %u\n", run->exit_reason);
 		return 1;
@@ -124,7 +129,7 @@ int main(int argc, char **argv)
 	printf("exit 1: IN 0xE0, bit 15 %s\n", (run->flags & (1u << 15)) ? "set" : "clear");
 	((uint8_t *)run)[run->io.data_offset] = 0x42;
 	/* the state read while the IN is owed */
-	if (kioctl(vcpu, KVM_GET_REGS, &r) < 0) {
+	if (ioctl(vcpu, KVM_GET_REGS, &r) < 0) {
 		printf("state read: errno %d (%s)\n", errno, strerror(errno));
 	} else {
 		printf("state read: al=0x%02x rip=0x%llx (%s)\n", (unsigned)(r.rax & 0xff),
@@ -135,16 +140,16 @@ int main(int argc, char **argv)
 	printf("after the state read: bit 15 %s, exit_reason %u\n", (run->flags & (1u << 15)) ? "set" : "clear",
 	       run->exit_reason);
 	/* a second state read: a completion that failed is tried again */
-	if (kioctl(vcpu, KVM_GET_SREGS, &sr) < 0)
+	if (ioctl(vcpu, KVM_GET_SREGS, &sr) < 0)
 		printf("state read 2: errno %d (%s)\n", errno, strerror(errno));
-	STEP("KVM_RUN 2", kioctl(vcpu, KVM_RUN, 0));
+	STEP("KVM_RUN 2", ioctl(vcpu, KVM_RUN, 0));
 	if (run->exit_reason != KVM_EXIT_IO || run->io.direction != KVM_EXIT_IO_OUT || run->io.port != 0xe1) {
 		printf("exit 2: unexpected exit %u\n", run->exit_reason);
 		return 1;
 	}
 	printf("exit 2: OUT 0xE1 = 0x%02x\n", ((uint8_t *)run)[run->io.data_offset]);
 	if (((uint8_t *)run)[run->io.data_offset] != 0x42) return 1;
-	STEP("KVM_RUN 3", kioctl(vcpu, KVM_RUN, 0));
+	STEP("KVM_RUN 3", ioctl(vcpu, KVM_RUN, 0));
 	printf("exit 3: %s\n", run->exit_reason == KVM_EXIT_HLT ? "HLT" : "not HLT");
 	return run->exit_reason == KVM_EXIT_HLT ? 0 : 1;
 }

@@ -60,36 +60,14 @@
 #include <unistd.h>
 #include <linux/kvm.h>
 
+#include "../common/tap.h"
+#include "../common/vm.h"
+
 #if defined(__x86_64__) || defined(__i386__)
 #define F15 (1u << 15)
 #define EXIT_MEMORY_FAULT 39 /* include/uapi/linux/kvm.h, 6.8+ */
 
-static int native, failed, kvm = -1, run_size;
-
-static void check(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void check(int ok, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf(": %s\n", ok ? "OK" : "FAIL");
-	if (!ok) failed = 1;
-}
-
-static void die(const char *what) __attribute__((noreturn));
-static void die(const char *what)
-{
-	printf("%s: errno %d (%s)\n", what, errno, strerror(errno));
-	exit(99);
-}
-
-static void skip(const char *why) __attribute__((noreturn));
-static void skip(const char *why)
-{
-	printf("SKIP: %s\n", why);
-	exit(77);
-}
+static int native, kvm = -1;
 
 /* The double's test hooks, if it is loaded. */
 static void *hook(const char *name) { return dlsym(RTLD_DEFAULT, name); }
@@ -106,10 +84,14 @@ static int find_kdouble(struct dl_phdr_info *info, size_t size, void *data)
 	return 1;
 }
 
+static int kdouble_create(int fd, unsigned long req, unsigned long arg)
+{
+	return kdouble_ioctl(fd, req, arg);
+}
+
+/* One real-mode VM (tests/common/vm.h) and its MMIO device's count. */
 struct vm {
-	int fd, vcpu;
-	struct kvm_run *run;
-	uint8_t *mem;
+	struct kt_vm k;
 	unsigned mmio_reads;
 };
 
@@ -122,62 +104,29 @@ static const uint8_t g_split[] = { 0xb8, 0x00, 0xa0, 0x8e, 0xd8, 0x66, 0xa1, 0xf
 
 static void vm_new(struct vm *m, const uint8_t *code, size_t len, int raw)
 {
-	struct kvm_userspace_memory_region reg;
-	struct kvm_sregs sr;
-	struct kvm_regs r;
+	int r;
 
 	memset(m, 0, sizeof(*m));
 	if (raw && !kdouble_ioctl) skip("raw creation needs the kernel double");
-	m->fd = raw ? kdouble_ioctl(kvm, KVM_CREATE_VM, 0) : ioctl(kvm, KVM_CREATE_VM, 0);
-	if (m->fd < 0) die("KVM_CREATE_VM");
-	m->mem = mmap(NULL, 0x10000, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (m->mem == MAP_FAILED) die("mmap");
-	memcpy(m->mem + 0x1000, code, len);
-	reg = (struct kvm_userspace_memory_region){ 0, 0, 0, 0x10000, (uintptr_t)m->mem };
-	if (ioctl(m->fd, KVM_SET_USER_MEMORY_REGION, &reg) < 0) die("KVM_SET_USER_MEMORY_REGION");
-	if (ioctl(m->fd, KVM_SET_TSS_ADDR, 0xfffbd000ul) < 0) die("KVM_SET_TSS_ADDR");
-	m->vcpu = raw ? kdouble_ioctl(m->fd, KVM_CREATE_VCPU, 0) : ioctl(m->fd, KVM_CREATE_VCPU, 0);
-	if (m->vcpu < 0) die("KVM_CREATE_VCPU");
-	m->run = mmap(NULL, (size_t)run_size, PROT_READ | PROT_WRITE, MAP_SHARED, m->vcpu, 0);
-	if (m->run == MAP_FAILED) die("mmap kvm_run");
+	kt_create_ioctl = raw ? kdouble_create : NULL;
+	r = kt_vm_create(&m->k, kvm, 0, 0x10000, KT_TSS);
+	kt_create_ioctl = NULL;
+	if (r < 0 || kt_load(&m->k, 0x1000, code, len) < 0) die("%s", kt_why);
 	if (raw) return; /* the caller's first vCPU ioctl is the one under test */
-	if (ioctl(m->vcpu, KVM_GET_SREGS, &sr) < 0) die("KVM_GET_SREGS");
-	sr.cs.base = 0;
-	sr.cs.selector = 0;
-	if (ioctl(m->vcpu, KVM_SET_SREGS, &sr) < 0) die("KVM_SET_SREGS");
-	memset(&r, 0, sizeof(r));
-	r.rip = 0x1000;
-	r.rflags = 2;
-	if (ioctl(m->vcpu, KVM_SET_REGS, &r) < 0) die("KVM_SET_REGS");
+	if (kt_x86_real(m->k.vcpu, 0x1000, 0) < 0) die("%s", kt_why);
 }
 
 static void vm_free(struct vm *m)
 {
-	munmap(m->run, (size_t)run_size);
-	munmap(m->mem, 0x10000);
-	close(m->vcpu);
-	close(m->fd);
-}
-
-static const char *exit_str(struct kvm_run *run)
-{
-	static char b[64];
-	switch (run->exit_reason) {
-	case KVM_EXIT_IO: snprintf(b, sizeof(b), "IO %s 0x%x", run->io.direction ? "out" : "in", run->io.port); break;
-	case KVM_EXIT_MMIO: snprintf(b, sizeof(b), "MMIO %s 0x%llx len %u", run->mmio.is_write ? "write" : "read",
-				     (unsigned long long)run->mmio.phys_addr, run->mmio.len); break;
-	case KVM_EXIT_HLT: return "HLT";
-	default: snprintf(b, sizeof(b), "exit %u", run->exit_reason);
-	}
-	return b;
+	kt_vm_destroy(&m->k);
 }
 
 /* KVM_RUN on fd (the vCPU's or a copy) that must give a KVM_EXIT_<reason>. */
 static void run_to(struct vm *m, int fd, unsigned reason, const char *what)
 {
-	if (ioctl(fd, KVM_RUN, 0) < 0) die(what);
-	printf("%s: %s, bit 15 %s\n", what, exit_str(m->run), m->run->flags & F15 ? "set" : "clear");
-	if (m->run->exit_reason != reason) {
+	if (ioctl(fd, KVM_RUN, 0) < 0) die("%s", what);
+	printf("%s: %s, bit 15 %s\n", what, kt_exit_desc(m->k.run), m->k.run->flags & F15 ? "set" : "clear");
+	if (m->k.run->exit_reason != reason) {
 		printf("%s: unexpected exit: FAIL\n", what);
 		exit(1);
 	}
@@ -187,11 +136,11 @@ static void run_to(struct vm *m, int fd, unsigned reason, const char *what)
 static void answer_mmio(struct vm *m)
 {
 	m->mmio_reads++;
-	memset(m->run->mmio.data, 0, 8);
-	m->run->mmio.data[0] = (uint8_t)(0x40 + m->mmio_reads);
+	memset(m->k.run->mmio.data, 0, 8);
+	m->k.run->mmio.data[0] = (uint8_t)(0x40 + m->mmio_reads);
 }
 
-static void answer_in(struct vm *m, uint8_t v) { ((uint8_t *)m->run)[m->run->io.data_offset] = v; }
+static void answer_in(struct vm *m, uint8_t v) { ((uint8_t *)m->k.run)[m->k.run->io.data_offset] = v; }
 
 static struct kvm_regs regs(struct vm *m, int fd)
 {
@@ -207,9 +156,9 @@ static void split_start(struct vm *m)
 	struct kvm_regs r;
 
 	vm_new(m, g_split, sizeof(g_split), 0);
-	run_to(m, m->vcpu, KVM_EXIT_MMIO, "KVM_RUN 1");
+	run_to(m, m->k.vcpu, KVM_EXIT_MMIO, "KVM_RUN 1");
 	answer_mmio(m);
-	r = regs(m, m->vcpu);
+	r = regs(m, m->k.vcpu);
 	printf("state read after the first half: rip=0x%llx eax=0x%08llx\n", (unsigned long long)r.rip,
 	       (unsigned long long)r.rax & 0xffffffffull);
 }
@@ -220,9 +169,9 @@ static void split_finish(struct vm *m, int fd)
 	struct kvm_regs r;
 
 	run_to(m, fd, KVM_EXIT_MMIO, "KVM_RUN 2");
-	check(m->run->mmio.phys_addr == 0xa1000, "KVM_RUN 2 gives the second half (0xa1000)");
+	check(m->k.run->mmio.phys_addr == 0xa1000, "KVM_RUN 2 gives the second half (0xa1000)");
 	if (!native)
-		check((m->run->flags & F15) != 0, "bit 15 on the second half");
+		check((m->k.run->flags & F15) != 0, "bit 15 on the second half");
 	answer_mmio(m);
 	run_to(m, fd, KVM_EXIT_HLT, "KVM_RUN 3");
 	r = regs(m, fd);
@@ -237,10 +186,10 @@ static void sc_enotty(void)
 
 	split_start(&m);
 	errno = 0;
-	r = ioctl(m.vcpu, KVM_MEMORY_ENCRYPT_OP, NULL);
+	r = ioctl(m.k.vcpu, KVM_MEMORY_ENCRYPT_OP, NULL);
 	e = errno;
 	printf("KVM_MEMORY_ENCRYPT_OP on the vCPU: %d (%s)\n", r, strerror(e));
-	split_finish(&m, m.vcpu);
+	split_finish(&m, m.k.vcpu);
 	vm_free(&m);
 }
 
@@ -251,19 +200,19 @@ static void sc_enotty_thread(void)
 	int e;
 
 	vm_new(&m, g_in, sizeof(g_in), 0);
-	run_to(&m, m.vcpu, KVM_EXIT_IO, "KVM_RUN 1");
+	run_to(&m, m.k.vcpu, KVM_EXIT_IO, "KVM_RUN 1");
 	answer_in(&m, 0x42);
 	errno = 0;
-	ioctl(m.vcpu, KVM_MEMORY_ENCRYPT_OP, NULL);
+	ioctl(m.k.vcpu, KVM_MEMORY_ENCRYPT_OP, NULL);
 	e = errno;
 	printf("KVM_MEMORY_ENCRYPT_OP on the vCPU: %s\n", strerror(e));
-	r = regs(&m, m.vcpu);
+	r = regs(&m, m.k.vcpu);
 	/* other-thread: the exit's own thread may be mid-answer */
 	check((r.rax & 0xff) == 0x11 && r.rip == 0x1002, "state read on the exit's thread: al=0x%02x rip=0x%llx, expected the IN left pending (0x11, 0x1002)",
 	      (unsigned)(r.rax & 0xff), (unsigned long long)r.rip);
-	run_to(&m, m.vcpu, KVM_EXIT_IO, "KVM_RUN 2");
-	check(m.run->io.port == 0xe1 && ((uint8_t *)m.run)[m.run->io.data_offset] == 0x42,
-	      "OUT 0xE1 = 0x%02x, expected 0x42", ((uint8_t *)m.run)[m.run->io.data_offset]);
+	run_to(&m, m.k.vcpu, KVM_EXIT_IO, "KVM_RUN 2");
+	check(m.k.run->io.port == 0xe1 && ((uint8_t *)m.k.run)[m.k.run->io.data_offset] == 0x42,
+	      "OUT 0xE1 = 0x%02x, expected 0x42", ((uint8_t *)m.k.run)[m.k.run->io.data_offset]);
 	vm_free(&m);
 }
 
@@ -273,16 +222,16 @@ static void sc_held_save(void)
 	struct kvm_regs r;
 
 	split_start(&m);
-	run_to(&m, m.vcpu, KVM_EXIT_MMIO, "KVM_RUN 2");
-	check(m.run->mmio.phys_addr == 0xa1000, "KVM_RUN 2 gives the second half (0xa1000)");
+	run_to(&m, m.k.vcpu, KVM_EXIT_MMIO, "KVM_RUN 2");
+	check(m.k.run->mmio.phys_addr == 0xa1000, "KVM_RUN 2 gives the second half (0xa1000)");
 	answer_mmio(&m);
-	r = regs(&m, m.vcpu); /* a save right after the answer */
+	r = regs(&m, m.k.vcpu); /* a save right after the answer */
 	if (!native)
 		check((uint32_t)r.rax == 0x00420041u && r.rip == SPLIT_END,
 		      "state read after answering the second half: eax=0x%08x rip=0x%llx, expected 0x00420041 0x%llx (completed)",
 		      (unsigned)r.rax, (unsigned long long)r.rip, (unsigned long long)SPLIT_END);
-	run_to(&m, m.vcpu, KVM_EXIT_HLT, "KVM_RUN 3");
-	r = regs(&m, m.vcpu);
+	run_to(&m, m.k.vcpu, KVM_EXIT_HLT, "KVM_RUN 3");
+	r = regs(&m, m.k.vcpu);
 	check((uint32_t)r.rax == 0x00420041u && m.mmio_reads == 2,
 	      "guest EAX=0x%08x device reads=%u, expected 0x00420041 and 2", (unsigned)r.rax, m.mmio_reads);
 	vm_free(&m);
@@ -323,9 +272,9 @@ static void sc_fd_budget(void)
 	vm_new(&m, g_in, sizeof(g_in), 0);
 	/* Natively the VMM's numbers are dense: as many vCPUs as take them
 	 * up to BUDGET - 8 (or the kernel's KVM_CAP_MAX_VCPUS), then 5 files. */
-	want = BUDGET - 8 - m.vcpu;
+	want = BUDGET - 8 - m.k.vcpu;
 	if (max > 0 && want > max) want = max;
-	while (made < want && (fd = ioctl(m.fd, KVM_CREATE_VCPU, made)) >= 0)
+	while (made < want && (fd = ioctl(m.k.fd, KVM_CREATE_VCPU, made)) >= 0)
 		made++;
 	check(made == want, "KVM_CREATE_VCPU: %d of %d vCPUs (%s)", made, want,
 	      made < want ? strerror(errno) : "ok");
@@ -335,15 +284,15 @@ static void sc_fd_budget(void)
 	check(vcpu_fds() == made, "vCPU descriptors: as many as the VMM made (%d)", made);
 	/* A save at the answered IN of the first vCPU: completed (the
 	 * library, through the VMM's number now) or left to KVM_RUN. */
-	run_to(&m, m.vcpu, KVM_EXIT_IO, "KVM_RUN 1");
+	run_to(&m, m.k.vcpu, KVM_EXIT_IO, "KVM_RUN 1");
 	answer_in(&m, 0x42);
-	r = regs(&m, m.vcpu);
+	r = regs(&m, m.k.vcpu);
 	if (!native)
 		check((r.rax & 0xff) == 0x42 && r.rip == 0x1004, "state read at the answered IN: al=0x%02x rip=0x%llx, expected 0x42 0x1004 (completed)",
 		      (unsigned)(r.rax & 0xff), (unsigned long long)r.rip);
-	run_to(&m, m.vcpu, KVM_EXIT_IO, "KVM_RUN 2");
-	check(m.run->io.port == 0xe1 && ((uint8_t *)m.run)[m.run->io.data_offset] == 0x42,
-	      "OUT 0xE1 = 0x%02x, expected 0x42", ((uint8_t *)m.run)[m.run->io.data_offset]);
+	run_to(&m, m.k.vcpu, KVM_EXIT_IO, "KVM_RUN 2");
+	check(m.k.run->io.port == 0xe1 && ((uint8_t *)m.k.run)[m.k.run->io.data_offset] == 0x42,
+	      "OUT 0xE1 = 0x%02x, expected 0x42", ((uint8_t *)m.k.run)[m.k.run->io.data_offset]);
 }
 
 /* kvmcompl_complete() at an IN the VMM never answered, after a state read
@@ -358,20 +307,20 @@ static void sc_complete_unanswered(void)
 	struct vm m;
 
 	vm_new(&m, g_in, sizeof(g_in), 0);
-	run_to(&m, m.vcpu, KVM_EXIT_IO, "KVM_RUN 1");
-	left = ((uint8_t *)m.run)[m.run->io.data_offset];
-	r = regs(&m, m.vcpu); /* the VMM looks before it answers */
+	run_to(&m, m.k.vcpu, KVM_EXIT_IO, "KVM_RUN 1");
+	left = ((uint8_t *)m.k.run)[m.k.run->io.data_offset];
+	r = regs(&m, m.k.vcpu); /* the VMM looks before it answers */
 	check((r.rax & 0xff) == 0x11 && r.rip == 0x1002, "state read at the unanswered IN: al=0x%02x rip=0x%llx, expected 0x11 0x1002 (untouched)",
 	      (unsigned)(r.rax & 0xff), (unsigned long long)r.rip);
 	if (!native) {
 		if (!complete) die("kvmcompl_complete not found");
-		check(complete(m.vcpu) == 0, "kvmcompl_complete without an answer: 0");
-		r = regs(&m, m.vcpu);
+		check(complete(m.k.vcpu) == 0, "kvmcompl_complete without an answer: 0");
+		r = regs(&m, m.k.vcpu);
 		check(r.rip == 0x1004, "completed: rip=0x%llx, expected 0x1004", (unsigned long long)r.rip);
 	}
-	run_to(&m, m.vcpu, KVM_EXIT_IO, "KVM_RUN 2");
-	check(m.run->io.port == 0xe1 && ((uint8_t *)m.run)[m.run->io.data_offset] == left,
-	      "OUT 0xE1 = 0x%02x, expected 0x%02x (what the IN's exit left)", ((uint8_t *)m.run)[m.run->io.data_offset], left);
+	run_to(&m, m.k.vcpu, KVM_EXIT_IO, "KVM_RUN 2");
+	check(m.k.run->io.port == 0xe1 && ((uint8_t *)m.k.run)[m.k.run->io.data_offset] == left,
+	      "OUT 0xE1 = 0x%02x, expected 0x%02x (what the IN's exit left)", ((uint8_t *)m.k.run)[m.k.run->io.data_offset], left);
 	vm_free(&m);
 }
 
@@ -384,7 +333,7 @@ static void *kicker(void *arg)
 
 	(void)arg;
 	printf("kick: %s\n", in ? "written while the completing KVM_RUN is paused" : "written (no completion ran)");
-	kick_vm->run->immediate_exit = 1; /* the VMM's kick */
+	kick_vm->k.run->immediate_exit = 1; /* the VMM's kick */
 	resume();
 	return NULL;
 }
@@ -399,27 +348,27 @@ static void sc_kick(void)
 
 	if (!pause_at) skip("needs the kernel double's pause hook");
 	vm_new(&m, g_in, sizeof(g_in), 0);
-	run_to(&m, m.vcpu, KVM_EXIT_IO, "KVM_RUN 1");
+	run_to(&m, m.k.vcpu, KVM_EXIT_IO, "KVM_RUN 1");
 	answer_in(&m, 0x42);
 	kick_vm = &m;
 	pause_at("complete");
 	if (pthread_create(&t, NULL, kicker, NULL)) die("pthread_create");
-	r = regs(&m, m.vcpu);
+	r = regs(&m, m.k.vcpu);
 	pthread_join(t, NULL);
 	printf("state read: al=0x%02x rip=0x%llx\n", (unsigned)(r.rax & 0xff), (unsigned long long)r.rip);
-	check(m.run->immediate_exit == 1, "immediate_exit after the state read=%u, expected 1 (the kick kept)",
-	      m.run->immediate_exit);
+	check(m.k.run->immediate_exit == 1, "immediate_exit after the state read=%u, expected 1 (the kick kept)",
+	      m.k.run->immediate_exit);
 	errno = 0;
-	ret = ioctl(m.vcpu, KVM_RUN, 0);
+	ret = ioctl(m.k.vcpu, KVM_RUN, 0);
 	e = errno;
 	check(ret == -1 && e == EINTR, "KVM_RUN after the kick: %d (%s), expected -1 EINTR", ret,
-	      ret < 0 ? strerror(e) : exit_str(m.run));
-	m.run->immediate_exit = 0;
+	      ret < 0 ? strerror(e) : kt_exit_desc(m.k.run));
+	m.k.run->immediate_exit = 0;
 	if (ret < 0) {
-		run_to(&m, m.vcpu, KVM_EXIT_IO, "KVM_RUN 3");
+		run_to(&m, m.k.vcpu, KVM_EXIT_IO, "KVM_RUN 3");
 	}
-	check(m.run->io.port == 0xe1 && ((uint8_t *)m.run)[m.run->io.data_offset] == 0x42,
-	      "OUT 0xE1 = 0x%02x, expected 0x42", ((uint8_t *)m.run)[m.run->io.data_offset]);
+	check(m.k.run->io.port == 0xe1 && ((uint8_t *)m.k.run)[m.k.run->io.data_offset] == 0x42,
+	      "OUT 0xE1 = 0x%02x, expected 0x42", ((uint8_t *)m.k.run)[m.k.run->io.data_offset]);
 	vm_free(&m);
 }
 
@@ -429,15 +378,15 @@ static void sc_dup(const char *how)
 	int fd2;
 
 	split_start(&m);
-	if (!strcmp(how, "dup")) fd2 = dup(m.vcpu);
-	else if (!strcmp(how, "dup2")) fd2 = dup2(m.vcpu, 200);
-	else if (!strcmp(how, "dup3")) fd2 = dup3(m.vcpu, 201, O_CLOEXEC);
-	else if (!strcmp(how, "fcntl")) fd2 = fcntl(m.vcpu, F_DUPFD_CLOEXEC, 202);
+	if (!strcmp(how, "dup")) fd2 = dup(m.k.vcpu);
+	else if (!strcmp(how, "dup2")) fd2 = dup2(m.k.vcpu, 200);
+	else if (!strcmp(how, "dup3")) fd2 = dup3(m.k.vcpu, 201, O_CLOEXEC);
+	else if (!strcmp(how, "fcntl")) fd2 = fcntl(m.k.vcpu, F_DUPFD_CLOEXEC, 202);
 	else { printf("unknown copy %s\n", how); exit(99); }
-	if (fd2 < 0) die(how);
-	printf("%s: vCPU fd %d copied to %d, original closed\n", how, m.vcpu, fd2);
-	close(m.vcpu);
-	m.vcpu = fd2;
+	if (fd2 < 0) die("%s", how);
+	printf("%s: vCPU fd %d copied to %d, original closed\n", how, m.k.vcpu, fd2);
+	close(m.k.vcpu);
+	m.k.vcpu = fd2;
 	split_finish(&m, fd2);
 	vm_free(&m);
 }
@@ -480,19 +429,19 @@ static void sc_dup2_over(void)
 	int p[2], n;
 
 	vm_new(&m, g_in, sizeof(g_in), 0);
-	run_to(&m, m.vcpu, KVM_EXIT_IO, "KVM_RUN 1");
+	run_to(&m, m.k.vcpu, KVM_EXIT_IO, "KVM_RUN 1");
 	answer_in(&m, 0x42);
 	if (pipe(p) < 0) die("pipe");
-	munmap(m.run, (size_t)run_size);
-	if (dup2(p[0], m.vcpu) != m.vcpu) die("dup2");
-	printf("dup2 of a pipe over vCPU fd %d, kvm_run unmapped, VM closed; the number stays the pipe\n", m.vcpu);
-	close(m.fd);
+	munmap(m.k.run, m.k.run_size);
+	if (dup2(p[0], m.k.vcpu) != m.k.vcpu) die("dup2");
+	printf("dup2 of a pipe over vCPU fd %d, kvm_run unmapped, VM closed; the number stays the pipe\n", m.k.vcpu);
+	close(m.k.fd);
 	n = vcpu_traces(-1);
 	check(n == 0, "descriptors and mappings of the vCPU left=%d, expected 0 (the vCPU and its VM freed)", n);
-	close(m.vcpu);
+	close(m.k.vcpu);
 	close(p[0]);
 	close(p[1]);
-	munmap(m.mem, 0x10000);
+	munmap(m.k.mem, 0x10000);
 }
 
 static int race_fd;
@@ -522,17 +471,17 @@ static void sc_identify_race(void)
 	dl_iterate_phdr(find_kdouble, NULL);
 	if (!pause_at || !bad) skip("needs the kernel double's hooks");
 	vm_new(&m, g_in, sizeof(g_in), 1);
-	race_fd = m.vcpu;
+	race_fd = m.k.vcpu;
 	pause_at("readlink");
 	if (pthread_create(&t, NULL, closer, NULL)) die("pthread_create");
 	errno = 0;
-	ret = ioctl(m.vcpu, KVM_GET_REGS, &r); /* the library meets the fd now */
+	ret = ioctl(m.k.vcpu, KVM_GET_REGS, &r); /* the library meets the fd now */
 	e = errno;
 	pthread_join(t, NULL);
 	printf("KVM_GET_REGS racing the close: %d (%s)\n", ret, ret < 0 ? strerror(e) : "ok");
 	check(bad() == 0, "closes of descriptors that were not open=%u, expected 0", bad());
-	munmap(m.run, (size_t)run_size);
-	close(m.fd);
+	munmap(m.k.run, m.k.run_size);
+	close(m.k.fd);
 }
 
 /* The library's private descriptor of vCPU fd `vcpu`: another descriptor
@@ -567,9 +516,9 @@ static void sc_private(const char *how)
 	int n, p[2], ret, e;
 
 	vm_new(&a, g_in, sizeof(g_in), 0);
-	run_to(&a, a.vcpu, KVM_EXIT_IO, "A: KVM_RUN 1");
+	run_to(&a, a.k.vcpu, KVM_EXIT_IO, "A: KVM_RUN 1");
 	answer_in(&a, 0x42);
-	n = private_fd(a.vcpu, -1);
+	n = private_fd(a.k.vcpu, -1);
 	if (n < 0 && !native) {
 		check(0, "the library's private descriptor of vCPU A found");
 		return;
@@ -590,15 +539,15 @@ static void sc_private(const char *how)
 		check(fstat(n, &st) == 0 && S_ISFIFO(st.st_mode), "%d is now the VMM's pipe", n);
 	}
 	vm_new(&b, g_in, sizeof(g_in), 0); /* its descriptors may take freed numbers */
-	r = regs(&a, a.vcpu);
+	r = regs(&a, a.k.vcpu);
 	if (!native)
 		check((r.rax & 0xff) == 0x42 && r.rip == 0x1004, "A: state read al=0x%02x rip=0x%llx, expected 0x42 0x1004 (A's IN completed)",
 		      (unsigned)(r.rax & 0xff), (unsigned long long)r.rip);
-	run_to(&a, a.vcpu, KVM_EXIT_IO, "A: KVM_RUN 2");
-	check(a.run->io.port == 0xe1 && ((uint8_t *)a.run)[a.run->io.data_offset] == 0x42,
-	      "A: OUT 0xE1 = 0x%02x, expected 0x42", ((uint8_t *)a.run)[a.run->io.data_offset]);
-	run_to(&b, b.vcpu, KVM_EXIT_IO, "B: KVM_RUN 1");
-	check(b.run->io.port == 0xe0 && !b.run->io.direction, "B: its first KVM_RUN stops at its IN (B never ran before)");
+	run_to(&a, a.k.vcpu, KVM_EXIT_IO, "A: KVM_RUN 2");
+	check(a.k.run->io.port == 0xe1 && ((uint8_t *)a.k.run)[a.k.run->io.data_offset] == 0x42,
+	      "A: OUT 0xE1 = 0x%02x, expected 0x42", ((uint8_t *)a.k.run)[a.k.run->io.data_offset]);
+	run_to(&b, b.k.vcpu, KVM_EXIT_IO, "B: KVM_RUN 1");
+	check(b.k.run->io.port == 0xe0 && !b.k.run->io.direction, "B: its first KVM_RUN stops at its IN (B never ran before)");
 	if (strcmp(how, "close")) {
 		ret = close(n);
 		check(ret == 0, "close(%d) of the VMM's pipe=%d", n, ret);
@@ -645,9 +594,9 @@ static void sc_report(const char *mine)
 		close(fd);
 	}
 	printf("the VMM's own file %s at fd %d\n", mine, n);
-	run_to(&m, m.vcpu, KVM_EXIT_IO, "KVM_RUN 1");
+	run_to(&m, m.k.vcpu, KVM_EXIT_IO, "KVM_RUN 1");
 	answer_in(&m, 0x42);
-	regs(&m, m.vcpu); /* reported: a state read at a pending exit */
+	regs(&m, m.k.vcpu); /* reported: a state read at a pending exit */
 	if (fstat(n, &st) < 0) die("fstat");
 	check(st.st_size == 0, "bytes the library wrote into the VMM's file=%lld, expected 0", (long long)st.st_size);
 	close(n);
@@ -662,21 +611,21 @@ static void sc_efault(void)
 	unsigned reason;
 
 	vm_new(&m, g_in, sizeof(g_in), 0);
-	run_to(&m, m.vcpu, KVM_EXIT_IO, "KVM_RUN 1");
+	run_to(&m, m.k.vcpu, KVM_EXIT_IO, "KVM_RUN 1");
 	answer_in(&m, 0x42);
 	errno = 0;
-	ret = ioctl(m.vcpu, KVM_RUN, 0); /* KDOUBLE_FAULT=run:EFAULT:1 */
+	ret = ioctl(m.k.vcpu, KVM_RUN, 0); /* KDOUBLE_FAULT=run:EFAULT:1 */
 	e = errno;
-	reason = m.run->exit_reason;
+	reason = m.k.run->exit_reason;
 	printf("KVM_RUN 2: %d (%s), exit_reason %u, bit 15 %s\n", ret, strerror(e), reason,
-	       m.run->flags & F15 ? "set" : "clear");
+	       m.k.run->flags & F15 ? "set" : "clear");
 	if (!(ret == -1 && e == EFAULT)) skip("KVM_RUN did not fail with EFAULT (no fault injected)");
-	check(!(m.run->flags & F15), "bit 15 after EFAULT returned once the kernel had completed the IN: clear");
-	r = regs(&m, m.vcpu);
+	check(!(m.k.run->flags & F15), "bit 15 after EFAULT returned once the kernel had completed the IN: clear");
+	r = regs(&m, m.k.vcpu);
 	check((r.rax & 0xff) == 0x42 && r.rip == 0x1004, "state read: al=0x%02x rip=0x%llx, expected 0x42 0x1004",
 	      (unsigned)(r.rax & 0xff), (unsigned long long)r.rip);
-	check(m.run->exit_reason == reason, "exit_reason after the state read=%u, expected %u (kept)",
-	      m.run->exit_reason, reason);
+	check(m.k.run->exit_reason == reason, "exit_reason after the state read=%u, expected %u (kept)",
+	      m.k.run->exit_reason, reason);
 	vm_free(&m);
 }
 
@@ -687,10 +636,11 @@ int main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IONBF, 0);
 	native = !strcmp(argv[argc - 1], "native");
-	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	tap_prog = "regress-vmm";
+	tap_diag = stdout;
+	kvm = kt_open(1);
 	if (kvm < 0) skip("no /dev/kvm");
-	run_size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
-	if (run_size < (int)sizeof(struct kvm_run)) skip("KVM_GET_VCPU_MMAP_SIZE failed: /dev/kvm unusable");
+	if (kt_run_size(kvm) < 0) skip("KVM_GET_VCPU_MMAP_SIZE failed: /dev/kvm unusable");
 	if (!strcmp(sc, "enotty")) sc_enotty();
 	else if (!strcmp(sc, "enotty-thread")) sc_enotty_thread();
 	else if (!strcmp(sc, "held-save")) sc_held_save();
@@ -708,7 +658,7 @@ int main(int argc, char **argv)
 	/* under the double: no completion may have run twice */
 	report = (unsigned (*)(void))hook("kdouble_report");
 	if (report && report()) check(0, "the kernel double counted no DOUBLE COMPLETION");
-	return failed;
+	return tap_status();
 }
 #else
 int main(void)

@@ -110,7 +110,8 @@ control_expect() { # SCENARIO/MODE -> the control's legacy-vmm expectation
 	for c in $cl; do
 		[ "${c%%=*}" = "$1" ] && { echo "${c#*=}"; return; }
 	done
-	echo control
+	# else the registry's (tests/vmm/scenarios.c)
+	"$vmm" list --field control | sed -n "s/^${1%/*}=//p"
 }
 
 # The cases, one a line: NAME<TAB>SHIM<TAB>EXPECT<TAB>COMMAND (run by the
@@ -125,17 +126,17 @@ gen_cases() {
 }
 scenario_cases() {
 	for mode in real long; do
-		for s in in mmio_read rdmsr out mmio_write insb getset_in getset_mmio \
-			 split_read split_write flags cap vmm_immediate_exit inherited \
-			 other_thread race ucall_in insb_edit read_then_save_in \
-			 read_then_save_mmio out7e out7e_noquirk; do
+		# legacy-vmm's registry (tests/vmm/scenarios.c): each scenario with
+		# the library, and natively with its control expectation
+		for s in $("$vmm" list --tag pair --tag x86-$mode); do
 			c=$(control_expect "$s/$mode")
 			printf '%s\twith\tfixed\tenv LD_PRELOAD="$P" $V %s %s fixed\n' "$s/$mode" $s $mode
 			printf '%s\twithout\t%s\t$V %s %s %s\n' "$s/$mode" "$c" $s $mode "$c"
 		done
-		for s in complete_off explicit_api; do
-			printf '%s\twith KVMCOMPL_COMPLETE=off\tfixed\tenv KVMCOMPL_COMPLETE=off LD_PRELOAD="$P" $V %s %s fixed\n' \
-				"$s/$mode" $s $mode
+		# with the library only, under the environment the registry names
+		for e in $("$vmm" list --tag complete-off --tag x86-$mode --field env); do
+			s=${e%%=*} env=${e#*=}
+			printf '%s\twith %s\tfixed\tenv %s LD_PRELOAD="$P" $V %s %s fixed\n' "$s/$mode" "$env" "$env" $s $mode
 		done
 		printf '%s\twith KVMCOMPL_COMPLETE=other-thread\tfixed\tenv KVMCOMPL_COMPLETE=other-thread LD_PRELOAD="$P" $V complete_off %s fixed\n' \
 			"in-same-thread/$mode" $mode

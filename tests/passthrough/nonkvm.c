@@ -15,6 +15,8 @@
 #include <sys/wait.h>
 #include <linux/kvm.h>
 
+#include "../common/vm.h"
+
 #define SHOW(what, call)                                                   \
 	do {                                                               \
 		errno = 4242; /* a successful call must leave it alone */  \
@@ -27,26 +29,25 @@
 static void kvm_fds(void)
 {
 	static const unsigned char in_hlt[] = { 0xe4, 0x10, 0xf4 }; /* in al,0x10; hlt */
-	struct kvm_userspace_memory_region region = { 0 };
-#if defined(__x86_64__) || defined(__i386__)
-	struct kvm_sregs sregs;
-#endif
 	struct kvm_regs regs;
+	struct kt_vm m;
 	int kvm, vm, vcpu, vcpu2, p[2];
-	unsigned char *mem;
 
-	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	kvm = kt_open(1);
 	if (kvm < 0) {
 		printf("no /dev/kvm here: KVM part not run\n");
 		return;
 	}
-	vm = ioctl(kvm, KVM_CREATE_VM, 0);
-	mem = aligned_alloc(4096, 0x10000);
-	memset(mem, 0xf4, 0x10000);
-	memcpy(mem + 0x1000, in_hlt, sizeof in_hlt);
-	region.memory_size = 0x10000;
-	region.userspace_addr = (unsigned long)mem;
-	SHOW("KVM_SET_USER_MEMORY_REGION", ioctl(vm, KVM_SET_USER_MEMORY_REGION, &region));
+	/* the VM and its memory (tests/common/vm.h); the vCPU is the VMM's
+	 * own, with no kvm_run mapped */
+	if (kt_vm_create(&m, kvm, 0, 0x10000, KT_NO_VCPU) < 0) {
+		printf("VM set-up: %s failed: KVM part not run\n", kt_why);
+		close(kvm);
+		return;
+	}
+	memset(m.mem, 0xf4, 0x10000);
+	kt_load(&m, 0x1000, in_hlt, sizeof in_hlt);
+	vm = m.fd;
 	vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
 	SHOW("KVM_RUN on a VM fd", ioctl(vm, KVM_RUN, 0));
 	SHOW("KVM_GET_REGS with NULL", ioctl(vcpu, KVM_GET_REGS, NULL));
@@ -54,14 +55,7 @@ static void kvm_fds(void)
 	SHOW("unknown KVMIO request on a vCPU", ioctl(vcpu, _IO(KVMIO, 0xfe), 0));
 	SHOW("KVM_CHECK_EXTENSION(-1) on a VM", ioctl(vm, KVM_CHECK_EXTENSION, -1L));
 #if defined(__x86_64__) || defined(__i386__)
-	ioctl(vcpu, KVM_GET_SREGS, &sregs);
-	sregs.cs.base = 0;
-	sregs.cs.selector = 0;
-	ioctl(vcpu, KVM_SET_SREGS, &sregs);
-	memset(&regs, 0, sizeof regs);
-	regs.rip = 0x1000;
-	regs.rflags = 2;
-	ioctl(vcpu, KVM_SET_REGS, &regs);
+	kt_x86_real(vcpu, 0x1000, 0);
 #endif
 	SHOW("KVM_RUN to the IN exit", ioctl(vcpu, KVM_RUN, 0));
 	/* A forked child's vCPU ioctls get the kernel's own EIO (another
@@ -87,9 +81,8 @@ static void kvm_fds(void)
 		close(p[1]);
 	}
 	SHOW("KVM_GET_REGS on the closed number", ioctl(vcpu, KVM_GET_REGS, &regs));
-	close(vm);
+	kt_vm_destroy(&m);
 	close(kvm);
-	free(mem);
 }
 
 /* `nonkvm --loaded`: whether libkvmcompl is mapped in this process. */

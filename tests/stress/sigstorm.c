@@ -22,6 +22,9 @@
 #include <unistd.h>
 #include <linux/kvm.h>
 
+#include "../common/tap.h"
+#include "../common/vm.h"
+
 #define ROUNDS 20000
 
 static int vcpu;
@@ -72,41 +75,23 @@ int main(void)
 {
 	/* in al,0x10; out 0x11,al; jmp back */
 	static const unsigned char code[] = { 0xe4, 0x10, 0xe6, 0x11, 0xeb, 0xfa };
-	struct kvm_userspace_memory_region region = { 0 };
 	struct sigaction sa;
-	struct kvm_sregs sregs;
 	struct kvm_regs regs;
 	struct kvm_run *run;
+	struct kt_vm m;
 	pthread_t t[2];
-	unsigned char *mem, next = 0, answered = 0;
-	int kvm, vm, size, r, outs = 0;
+	unsigned char next = 0, answered = 0;
+	int kvm, r, outs = 0;
 
-	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (kvm < 0) {
-		fprintf(stderr, "sigstorm: SKIP: cannot open /dev/kvm: %s\n", strerror(errno));
-		return 77;
-	}
-	vm = ioctl(kvm, KVM_CREATE_VM, 0);
-	mem = mmap(NULL, 0x10000, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	memcpy(mem + 0x1000, code, sizeof code);
-	region.memory_size = 0x10000;
-	region.userspace_addr = (unsigned long)mem;
-	ioctl(vm, KVM_SET_USER_MEMORY_REGION, &region);
-	vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
-	size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
-	run = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
-	if (vm < 0 || vcpu < 0 || run == MAP_FAILED) {
-		fprintf(stderr, "sigstorm: SKIP: /dev/kvm cannot create a guest\n");
-		return 77;
-	}
-	ioctl(vcpu, KVM_GET_SREGS, &sregs);
-	sregs.cs.base = 0;
-	sregs.cs.selector = 0;
-	ioctl(vcpu, KVM_SET_SREGS, &sregs);
-	memset(&regs, 0, sizeof regs);
-	regs.rip = 0x1000;
-	regs.rflags = 2;
-	ioctl(vcpu, KVM_SET_REGS, &regs);
+	tap_prog = "sigstorm";
+	kvm = kt_open(1);
+	if (kvm < 0)
+		skip("cannot open /dev/kvm: %s", strerror(errno));
+	if (kt_vm_create(&m, kvm, 0, 0x10000, KT_MEM_SHARED) < 0 || kt_load(&m, 0x1000, code, sizeof code) < 0 ||
+	    kt_x86_real(m.vcpu, 0x1000, 0) < 0)
+		skip("/dev/kvm cannot create a guest (%s)", kt_why);
+	vcpu = m.vcpu;
+	run = m.run;
 
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal; /* no SA_RESTART: KVM_RUN sees EINTR */
@@ -121,8 +106,8 @@ int main(void)
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0 || run->exit_reason != KVM_EXIT_IO) {
-			fprintf(stderr, "sigstorm: KVM_RUN %d errno %d exit %u\n", r, errno, run->exit_reason);
-			return 1;
+			fail("KVM_RUN %d errno %d exit %s", r, errno, kt_exit_desc(run));
+			return tap_status();
 		}
 		unsigned char *data = (unsigned char *)run + run->io.data_offset;
 		if (run->io.direction == KVM_EXIT_IO_IN) {
@@ -135,9 +120,8 @@ int main(void)
 			ioctl(vcpu, KVM_GET_REGS, &regs); /* completes, with the shim */
 		} else {
 			if (*data != answered) {
-				fprintf(stderr, "sigstorm: round %d: guest echoed %#x, answered %#x\n",
-					outs, *data, answered);
-				return 1;
+				fail("round %d: guest echoed %#x, answered %#x", outs, *data, answered);
+				return tap_status();
 			}
 			outs++;
 		}

@@ -11,7 +11,7 @@ intro="A VMM saves and restores the vCPU right after answering a guest read, bef
 why=$("$vmm" cap real control 2>&1); rc=$?
 if [ $rc -ne 77 ]; then
 	printf '%s\n\n' "$intro"
-	for s in in mmio_read rdmsr; do
+	for s in $("$vmm" list --tag demo); do
 		printf 'without libkvmcompl: '
 		"$vmm" $s real demo || exit $?
 		printf 'with libkvmcompl:    '
@@ -31,7 +31,8 @@ trap 'rm -rf "$tmp"' EXIT
 echo "newest 6.12" > "$tmp/kernels"
 {
 	printf 'demo\twith\tfixed\techo "%s"; echo; ' "$intro"
-	printf 'for s in in mmio_read rdmsr; do printf "without libkvmcompl: "; $V $s real demo; '
+	printf 'for s in %s; do printf' "$(echo $("$vmm" list --tag demo))"
+	printf '  "without libkvmcompl: "; $V $s real demo; '
 	printf 'printf "with libkvmcompl:    "; env LD_PRELOAD="$P" $V $s real demo; echo; done\n'
 } > "$tmp/cases"
 KVMCOMPL_KERNELS=$tmp/kernels KVMCOMPL_KERNEL_CASES=$tmp/cases KVMCOMPL_KERNEL_JOBS=1 \

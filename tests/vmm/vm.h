@@ -1,6 +1,7 @@
-/* Mini VMM library for the legacy-vmm integration test: one VM, one memory
- * slot, one vCPU, real or long mode, full vCPU save/restore into a new VM.
- * It knows nothing about libkvmcompl. */
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The legacy VMM's VM: the guest layout, one VM in real or long mode on
+ * the shared set-up (tests/common/vm.h), and the full vCPU save/restore
+ * into a new VM.  It knows nothing about libkvmcompl. */
 #ifndef LEGACY_VMM_VM_H
 #define LEGACY_VMM_VM_H
 
@@ -28,23 +29,20 @@
 #include <stdint.h>
 #include <linux/kvm.h>
 
-#define KVM_RUN_NEEDS_COMPLETION_BIT (1u << 15)
-#define CAP_NEEDS_COMPLETION 239
+#include "../common/tap.h"
+#include "../common/vm.h"
+
+#define KVM_RUN_NEEDS_COMPLETION_BIT KT_FLAG_NEEDS_COMPLETION
+#define CAP_NEEDS_COMPLETION KT_CAP_NEEDS_COMPLETION
 
 enum vm_mode { MODE_REAL, MODE_LONG };
 
-/* Create VMs and vCPUs with the raw system call, unseen by an interposer. */
-extern int vm_raw_create;
-
+/* One VM with its RAM at GPA 0 and vCPU 0 (tests/common/vm.h), and what the
+ * legacy VMM adds: the mode and how MSR_DEV reaches user space. */
 struct vm {
-	int kvm;            /* /dev/kvm fd (shared, not owned) */
-	int fd;             /* VM fd */
-	int vcpu;           /* vCPU fd */
-	struct kvm_run *run;
-	size_t run_size;
-	uint8_t *mem;
+	struct kt_vm k;
 	enum vm_mode mode;
-	const char *msr_how;   /* how MSR_DEV reaches user space (NULL: not set up) */
+	const char *msr_how;   /* NULL: not set up */
 };
 
 #define MAX_SAVED_MSRS 16
@@ -67,10 +65,6 @@ struct vcpu_state {
 	uint8_t *mem;                /* malloc'd copy of guest RAM */
 };
 
-/* Hard error: an ioctl that should not fail failed.  Exits 99. */
-void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
-
-int kvm_open(void);                       /* -1 with errno on failure */
 const char *probe_kvm(int kvm);           /* NULL when a trivial guest runs, else why not */
 
 void vm_create(struct vm *vm, int kvm, enum vm_mode mode);
@@ -85,8 +79,6 @@ void vm_set_regs(struct vm *vm, const struct kvm_regs *r);
 void vm_save(struct vm *vm, struct vcpu_state *st);
 void vm_restore(struct vm *vm, const struct vcpu_state *st); /* vm: freshly created */
 void state_free(struct vcpu_state *st);
-
-const char *exit_name(uint32_t reason);
 
 #endif /* __ASSEMBLER__ */
 
