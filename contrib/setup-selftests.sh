@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Installs what `make check-selftests` needs on Debian, besides what
 # contrib/setup-kernels.sh installs (QEMU, busybox-static, cpio, kmod, the
 # decompressors): a C toolchain for the kernel's headers and its KVM

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* libkvmcompl: the KVM_RUN_NEEDS_COMPLETION interface for every kernel.
  *
  * Preload the library under an unmodified VMM (LD_PRELOAD=libkvmcompl.so)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The public functions of include/kvmcompl.h. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Constants newer than the UAPI headers this may be built against
  * (Debian bookworm's linux-libc-dev is 6.1 and stops at KVM_EXIT_NOTIFY 37).
  * Values from torvalds/linux include/uapi/linux/kvm.h. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The completion engine: finish a vCPU's pending exit by re-entering
  * KVM_RUN with immediate_exit set and every signal blocked. */
 #ifndef KC_COMPLETE_H

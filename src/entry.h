@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Names of the library's entry points (the rows of interposed.h). The shared library defines ioctl,
  * close, ... themselves (LD_PRELOAD); libkvmcompl.a, for static VMMs linked
  * with -Wl,--wrap=ioctl,--wrap=close,..., defines __wrap_ioctl, ... and

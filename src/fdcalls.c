@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* close(), dup(), dup2(), dup3() and fcntl(F_DUPFD*): followed so that a
  * KVM fd's number, once closed and reused, is never taken for a vCPU.
  * For other fds they cost one table lookup. <fcntl.h> is not included: on

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Three levels indexed by fd bits (9 | 10 | 12), so any fd below 2^31 has a
  * slot, memory is spent only where KVM fds live, and a lookup is three
  * dependent loads. Pages are mmap'ed (async-signal-safe) and never freed,

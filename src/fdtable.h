@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* fd -> what the library knows of it. Read on every KVM ioctl without a
  * lock; written only when a KVM fd is created, identified, dup'ed or closed. */
 #ifndef KC_FDTABLE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The entry point: ioctl() (and __ioctl_time64) as the VMM calls it.
  * Anything that is not a KVM request costs one compare; KVM requests are
  * routed by what the fd is. */

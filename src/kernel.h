@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* What the running kernel offers, probed once when the library first meets
  * a KVM fd (never on a vCPU's hot path) and read-only afterwards. */
 #ifndef KC_KERNEL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Logging that allocates nothing and is safe in a signal handler: every line
  * is formatted on the stack and written with one write(2). */
 #ifndef KC_LOG_H

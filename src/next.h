@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The next definitions (normally libc's) of the functions this library
  * interposes (interposed.h), found once with dlsym(RTLD_NEXT) on first use, so nothing
  * depends on constructor order. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The completion sanitizer (KVMCOMPL_MODE=report|strict|verify): tells a
  * VMM developer where their VMM reads or writes vCPU state at a pending
  * exit, or, on a kernel with the flag, where the kernel and the rules

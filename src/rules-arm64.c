@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* arm64 rules. Source: doc/kernel-rules.md, arm64 part, checked
  * against arch/arm64/kvm/arm.c kvm_arch_vcpu_ioctl_run and mmio.c. */
 #include "config.h"

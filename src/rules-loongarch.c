@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* loongarch rules. Source: doc/kernel-rules.md, loongarch part,
  * checked against arch/loongarch/kvm/vcpu.c kvm_arch_vcpu_ioctl_run and
  * exit.c (newest read: the loongarch-kvm-6.20 state, commit 01f492e1817e). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* mips rules. Source: doc/kernel-rules.md, mips part, checked
  * against arch/mips/kvm/mips.c kvm_arch_vcpu_ioctl_run: the completion is
  * guarded by vcpu->mmio_needed (no twice window); stores advanced the PC

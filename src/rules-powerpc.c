@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* powerpc rules. Source: doc/kernel-rules.md, powerpc part, checked
  * against arch/powerpc/kvm/powerpc.c kvm_arch_vcpu_ioctl_run. The PC is
  * advanced before the exit; completions write registers and clear private

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* riscv rules. Source: doc/kernel-rules.md, riscv part, checked
  * against arch/riscv/kvm/vcpu.c kvm_arch_vcpu_ioctl_run. Each completion is
  * keyed on run->exit_reason but guarded by a return_handled flag set when

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* s390 rules. Source: doc/kernel-rules.md, s390 part, checked
  * against arch/s390/kvm/kvm-s390.c kvm_arch_vcpu_ioctl_run: no exit leaves
  * work for a later KVM_RUN, so nothing is flagged. The trigger list is kept

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* x86 rules. Source: doc/kernel-rules.md, x86 part; each completion
  * is a vcpu->arch.complete_userspace_io callback in arch/x86/kvm. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Per-architecture rules as data: which exits leave work that only another
  * KVM_RUN finishes, and which vCPU ioctls must see that work finished.
  * Reviewers check the tables against doc/kernel-rules.md. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The environment settings, read once with secure_getenv (so a privileged
  * process ignores them) and never changed afterwards. This module parses
  * them into a value and knows nothing else: src/init.c hands that value to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Per-vCPU counters: always kept (a plain add on the vCPU's own path, no
  * lock), reported with KVMCOMPL_STATS=1 when a vCPU goes away and at exit,
  * and readable through kvmcompl_stats(). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Keeping the fd table true: KVM fds are recorded when created or first
  * met, copied on dup and forgotten on close. */
 #ifndef KC_TRACK_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Per-vCPU state: the library's own kvm_run mapping, whether the last exit
  * owes a completion, and the KVM_RUN wrapper that keeps the flag. */
 #ifndef KC_VCPU_H

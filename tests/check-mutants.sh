@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # make check-mutants: each recorded breakage of the library (tests/mutants/
 # *.patch: a header naming the breakage, the test that catches it, the
 # tests to run and any environment, then a unified diff) is applied to a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Shared by the .test scripts: TAP output and running a program with or
 # without the library preloaded. Sourced; KC_* come from the Makefile.
 

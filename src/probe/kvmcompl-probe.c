@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * kvmcompl-probe: what `kvmcompl --probe` runs (installed to
  * $(pkglibexecdir)).  Two modes:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* kvmcompl-bench: what libkvmcompl costs, measured side by side in one run.
  *
  *   kvmcompl-bench --lib PATH --empty PATH [--out FILE] [--reps N] [--only TEXT]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* An empty library: preloading it shows the start-up cost that any
  * preloaded library pays, the floor for libkvmcompl's. Its zero-filled
  * data spans pages as libkvmcompl's does (the fd table's top level), so

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # make check-cross: build libkvmcompl with Debian's cross compilers for each
 # KVM architecture Debian has one for, and run under qemu-user, with the
 # target's own libc, kernel headers, ioctl numbers and structure layouts:

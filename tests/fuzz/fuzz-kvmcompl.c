@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* libFuzzer harness: random sequences of ioctls (KVM and not), closes, dups
  * and guest exits through libkvmcompl over the kernel double (x86-6.18).
  * Both are linked in that order (libkvmcompl.so, libkdouble-fuzz.so, built

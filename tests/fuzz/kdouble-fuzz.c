@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The kernel double for the fuzzer: tests/kdouble/kdouble.c compiled as is
  * (same translation unit), plus what a long-running harness needs and a
  * preloaded VMM cannot: reading the counters silently after every step,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # make fuzz: build libkvmcompl, the kernel double and the libFuzzer harness
 # with clang (coverage, AddressSanitizer, UBSan; LeakSanitizer on) in
 # $KC_BUILDDIR/build-fuzz (configure CC=$CLANG --with-fuzzer;

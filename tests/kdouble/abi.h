@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* What the kernel double (libkdouble) and its VMMs share: per-architecture
  * ioctl request numbers, the test-only ONE_REG ids, and the scripted guest
  * "ISA" of the non-x86 personalities.  Header-only, no state. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * arch-vmm: a legacy VMM (it knows nothing of pending completions) for the
  * scripted guests of the kernel double's non-x86 personalities.  It issues

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The non-x86 personalities: the scripted guest ISA of abi.h executed with
  * each architecture's exit and completion semantics (doc/kernel-rules.md). */
 #define _GNU_SOURCE

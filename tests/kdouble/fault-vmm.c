@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* fault-vmm: a minimal VMM for tests/faults.test, run over the kernel double
  * (with KDOUBLE_FAULT) or over real /dev/kvm.  One real-mode vCPU runs
  *     mov al,0x11 ; in al,0xE0 ; out 0xE1,al ; hlt

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* libkdouble: a test double of the KVM kernel interface, preloaded AFTER
  * libkvmcompl (LD_PRELOAD="libkvmcompl.so libkdouble.so") or alone (the
  * control), so that libkvmcompl's dlsym(RTLD_NEXT, "ioctl") reaches it.

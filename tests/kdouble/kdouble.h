@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Internals of the kernel double: personalities, objects, per-arch hooks. */
 #ifndef KDOUBLE_H
 #define KDOUBLE_H

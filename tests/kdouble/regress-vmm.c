@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* regress-vmm: a minimal x86 VMM for tests/regress.test, run over the kernel
  * double or over real /dev/kvm, natively or with libkvmcompl.  Each scenario
  * reproduces one defect found in review (issue 13) or one breakage of the

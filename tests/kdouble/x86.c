@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The x86 personalities: stored vCPU state, an interpreter for exactly the
  * instructions of tests/vmm/guest-real.S and guest-long.S, and the
  * kernel's pending work (vcpu->arch.complete_userspace_io) with each

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # make check-kernels: the real-KVM scenarios of tests/real-kvm.test, with and
 # without libkvmcompl, inside several real Debian kernels.
 #

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # make check-selftests: the kernel's own KVM selftests (x86) as a peer suite.
 #
 # For each kernel series (default: 6.1 6.12, those of check-kernels' guest

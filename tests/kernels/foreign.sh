@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # shellcheck shell=sh disable=SC2154 # $out, $src, $work, $jobs, now, since: check-kernels.sh
 # Sourced by tests/kernels/check-kernels.sh: the guests of the architectures
 # other than x86 (tests/kernels/ARCH/arch.sh describes each). Their test VMM

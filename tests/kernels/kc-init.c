@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* kc-init: the /init of the arm64 and riscv64 guests of make check-kernels,
  * built statically for the guest's architecture (no busybox of that
  * architecture needed). It speaks the @@KC protocol check-kernels.sh reads

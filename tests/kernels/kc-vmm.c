@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* kc-vmm: a minimal VMM for make check-kernels on arm64 and riscv64, run
  * on real KVM inside a Debian kernel of that architecture booted under QEMU
  * TCG (nested virtualization: arm64 EL2, riscv64 H extension). Guest code is

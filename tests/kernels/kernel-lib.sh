@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # shellcheck shell=sh disable=SC2154 # $cache, $src: the scripts that source it
 # Shared by tests/kernels/check-kernels.sh and check-selftests.sh (sourced):
 # resolving, downloading and extracting Debian kernels of any architecture

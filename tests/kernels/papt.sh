@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # shellcheck shell=sh disable=SC2154 # $cache, now, since: check-kernels.sh
 # Sourced by tests/kernels/check-kernels.sh: an apt of the test's own, to
 # resolve and download kernel packages of any Debian suite and architecture

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # make check-libvirt: libkvmcompl under a real libvirt, as root (not part of
 # make check).  Starts libvirtd (and virtlogd) unless they already run,
 # then for each way contrib/libvirt documents, a domain whose <emulator> is

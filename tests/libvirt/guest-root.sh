@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The +libvirt case of make check-kernels (tests/kernels/check-kernels.sh),
 # run by the guest's /init (busybox sh) inside a Debian kernel whose
 # /dev/kvm works (nested SVM): tests/libvirt/check-libvirt.sh, the very

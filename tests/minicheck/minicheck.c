@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The subset of Check's runtime the unit tests use, for targets Debian has
  * no Check for (riscv64 in bookworm, musl): built against the real check.h,
  * each test in a forked child as with Check's default CK_FORK, and Check's

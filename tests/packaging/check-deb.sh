@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The Debian packaging end to end, as root on Debian or Ubuntu (CI; not
 # part of make check): build libkvmcompl0, kvmcompl and libkvmcompl-dev with
 # contrib/build-deb.sh (build dependencies installed with apt-get), run

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The RPM spec (contrib/rpm/libkvmcompl.spec) built the way a packager
 # would, `rpmbuild -ta` on the `make dist` tarball, here on Debian (rpm
 # installed with apt-get; --nodeps: Debian's packages do not provide

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* A library whose constructor calls ioctl(): the shim must already work
  * then, whichever of the two is initialised first. */
 #include <fcntl.h>

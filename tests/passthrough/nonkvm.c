@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Calls that must behave exactly alike with and without libkvmcompl: ioctls
  * on non-KVM fds, bad fds and pointers, and the fd calls it follows. Each
  * line shows the result and errno; passthrough.test compares the two runs. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* A tiny -bios image for QEMU (tests/qemu.test): 64 KiB of 16-bit real-mode
  * code mapped at 0xF0000, entered at the reset vector F000:FFF0.
  *

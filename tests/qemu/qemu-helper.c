@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * qemu-helper: what tests/qemu.test needs besides QEMU and a shell.
  *   qemu-helper image FILE          write the guest's 64 KiB -bios image

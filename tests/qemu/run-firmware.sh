@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # One QEMU -accel kvm run on a firmware image, checked; shared by
 # tests/qemu.test (host /dev/kvm) and make check-kernels (inside a guest
 # kernel, nested SVM). Plain POSIX sh: it also runs under busybox sh.

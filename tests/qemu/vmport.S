@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* A tiny -bios image for QEMU (tests/qemu.test, check-kernels): 64 KiB of
  * 16-bit real-mode code at 0xF0000 that calls QEMU's VMware backdoor
  * (-machine vmport, on by default for pc: pc_superio_init creates the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* oddexit.so: preloaded after libkvmcompl by tests/robust.test, for the
  * exit reasons no table knows. When the program sets oddexit_reason, the
  * next KVM_RUN that returns a real HLT exit is reported with that reason

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* A signal storm on a vCPU thread whose handler reads the vCPU's registers,
  * while the thread loops on IN/OUT exits and reads registers after
  * answering each IN (so the library's completions and the handler's

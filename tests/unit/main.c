@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Unit tests of the library's internals: rule tables, settings, fd table,
  * log formatting. The real-KVM behaviour is tested in tests/vmm. */
 #include <stdlib.h>

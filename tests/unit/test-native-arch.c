@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The build selected the rule table of the architecture it was compiled
  * for, and that table classifies the request numbers of this target's own
  * <linux/kvm.h> (powerpc and mips have their own _IOC layout). On x86 this

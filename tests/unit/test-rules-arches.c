@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The per-architecture tables, every one of kc_all_rules[]: each must have
  * its expectations here (which requests it knows and how it classes them,
  * which exits it flags, its default capability), so a table added without

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 #ifndef KC_UNIT_H
 #define KC_UNIT_H
 #include <check.h>

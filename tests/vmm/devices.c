@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Devices: see devices.h. */
 #include "devices.h"
 #include "vm.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Devices of the legacy VMM.  Their state lives in the VMM, not in the VM,
  * so it survives a save/restore into a new VM (as a real device model's
  * migrated state would) and counts every access the guest causes. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* 64-bit long-mode guests, loaded at CODE_ADDR, identity-mapped 2 MiB pages.
  * Same programs as guest-real.S; the VMM reads results from RAX/RDX or memory. */
 #include "vm.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* 16-bit real-mode guests, loaded at CODE_ADDR with CS base 0.  Each one
  * ends in HLT; the VMM reads the result from RAX/RDX or guest memory.
  * 0x99999999 in EAX before a read shows whether the read's result arrived. */

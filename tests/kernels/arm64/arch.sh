@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # shellcheck shell=sh disable=SC2034 # read by foreign.sh through arch_var
 # arm64 in make check-kernels (sourced by check-kernels.sh; the machinery
 # shared by the non-x86 architectures is tests/kernels/foreign.sh).

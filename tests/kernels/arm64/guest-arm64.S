@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* arm64 guest programs for tests/kernels/kc-vmm.c, copied into
  * guest RAM at GPA 0 and entered at EL1 with the MMU off (the state
  * KVM_ARM_VCPU_INIT leaves: arch/arm64/kvm/reset.c kvm_reset_vcpu). Data

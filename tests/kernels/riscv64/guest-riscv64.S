@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* riscv64 guest programs for tests/kernels/kc-vmm.c, copied into guest RAM
  * at GPA 0 and entered in VS mode with paging off (a new vCPU: satp 0). A
  * load or store to an address without a memory slot is a guest page fault
