@@ -3,7 +3,9 @@
 #define _GNU_SOURCE
 #include "vm.h"
 
+#include <dlfcn.h>
 #include <errno.h>
+#include <link.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +23,27 @@ int (*kt_create_ioctl)(int fd, unsigned long req, unsigned long arg);
 int kt_raw_ioctl(int fd, unsigned long req, unsigned long arg)
 {
 	return (int)syscall(SYS_ioctl, fd, req, arg);
+}
+
+static int find_kdouble(struct dl_phdr_info *info, size_t size, void *data)
+{
+	void *h;
+
+	(void)size;
+	if (!strstr(info->dlpi_name, "libkdouble"))
+		return 0;
+	h = dlopen(info->dlpi_name, RTLD_NOLOAD | RTLD_LAZY);
+	if (h)
+		*(kt_ioctl_fn *)data = (kt_ioctl_fn)dlsym(h, "ioctl");
+	return 1;
+}
+
+kt_ioctl_fn kt_kdouble_ioctl(void)
+{
+	kt_ioctl_fn f = NULL;
+
+	dl_iterate_phdr(find_kdouble, &f);
+	return f;
 }
 
 static int create(int fd, unsigned long req, unsigned long arg)

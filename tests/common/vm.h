@@ -42,6 +42,10 @@ extern const char *kt_why;
 extern int (*kt_create_ioctl)(int fd, unsigned long req, unsigned long arg);
 /* The raw system call, for kt_create_ioctl. */
 int kt_raw_ioctl(int fd, unsigned long req, unsigned long arg);
+/* The kernel double's own ioctl (tests/kdouble), past any interposer, or
+ * NULL when the double is not loaded. */
+typedef int (*kt_ioctl_fn)(int, unsigned long, ...);
+kt_ioctl_fn kt_kdouble_ioctl(void);
 
 int kt_open(int cloexec);
 /* KVM_GET_VCPU_MMAP_SIZE, or -1 */

@@ -17,9 +17,7 @@
  * Exit: 0 the guest ran to HLT with the OUT value 0x42, 1 it did not but the
  * VMM saw plain errors (printed), 77 no KVM, 99 internal error. */
 #define _GNU_SOURCE
-#include <dlfcn.h>
 #include <errno.h>
-#include <link.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -37,18 +35,8 @@
 
 #if defined(__x86_64__) || defined(__i386__)
 static int raw;
-static int (*kdouble_ioctl)(int, unsigned long, ...);
-
 /* raw over the kernel double: its own ioctl, past the library */
-static int find_kdouble(struct dl_phdr_info *info, size_t size, void *data)
-{
-	void *h;
-	(void)size; (void)data;
-	if (!strstr(info->dlpi_name, "libkdouble")) return 0;
-	h = dlopen(info->dlpi_name, RTLD_NOLOAD | RTLD_LAZY);
-	if (h) kdouble_ioctl = (int (*)(int, unsigned long, ...))dlsym(h, "ioctl");
-	return 1;
-}
+static kt_ioctl_fn kdouble_ioctl;
 
 /* KVM_CREATE_VM and KVM_CREATE_VCPU with raw: past the library */
 static int create_raw(int fd, unsigned long req, unsigned long arg)
@@ -78,7 +66,7 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IONBF, 0);
 	tap_prog = "fault-vmm";
 	tap_diag = stdout;
-	if (raw) dl_iterate_phdr(find_kdouble, NULL);
+	if (raw) kdouble_ioctl = kt_kdouble_ioctl();
 	if (raw) kt_create_ioctl = create_raw;
 	kvm = kt_open(1);
 	if (kvm < 0) { printf("no /dev/kvm: %s\n", strerror(errno)); return 77; }

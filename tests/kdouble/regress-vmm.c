@@ -46,7 +46,6 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <link.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -74,17 +73,7 @@ static int native, kvm = -1;
 static void *hook(const char *name) { return dlsym(RTLD_DEFAULT, name); }
 
 /* The double's own ioctl, past the library (fds made behind its back). */
-static int (*kdouble_ioctl)(int, unsigned long, ...);
-static int find_kdouble(struct dl_phdr_info *info, size_t size, void *data)
-{
-	void *h;
-	(void)size; (void)data;
-	if (!strstr(info->dlpi_name, "libkdouble")) return 0;
-	h = dlopen(info->dlpi_name, RTLD_NOLOAD | RTLD_LAZY);
-	if (h) kdouble_ioctl = (int (*)(int, unsigned long, ...))dlsym(h, "ioctl");
-	return 1;
-}
-
+static kt_ioctl_fn kdouble_ioctl;
 static int kdouble_create(int fd, unsigned long req, unsigned long arg)
 {
 	return kdouble_ioctl(fd, req, arg);
@@ -469,7 +458,7 @@ static void sc_identify_race(void)
 	pthread_t t;
 	int ret, e;
 
-	dl_iterate_phdr(find_kdouble, NULL);
+	kdouble_ioctl = kt_kdouble_ioctl();
 	if (!pause_at || !bad) skip("needs the kernel double's hooks");
 	vm_new(&m, g_in, sizeof(g_in), 1);
 	race_fd = m.k.vcpu;
