@@ -113,7 +113,7 @@ static int run_with_signal(struct kc_vcpu *v, int fd, int *err)
 	struct { __u32 len; unsigned char set[16]; } only;
 	static const struct timespec now = { 0, 0 };
 	sigset_t pending, one;
-	int sig, r, vfd = fd;
+	int sig, r;
 
 	sigpending(&pending);
 	for (sig = SIGRTMAX; sig >= SIGRTMIN && sigismember(&pending, sig); sig--)
@@ -126,14 +126,14 @@ static int run_with_signal(struct kc_vcpu *v, int fd, int *err)
 	only.len = 8; /* the kernel's sigset_t on 64-bit; 32-bit ABIs differ */
 	memset(only.set, 0xff, sizeof only.set);
 	only.set[(sig - 1) / 8] &= (unsigned char)~(1u << ((sig - 1) % 8));
-	if (kc_sys_ioctl(vfd, kc_rules()->req.set_signal_mask, &only) != 0) {
+	if (kc_sys_ioctl(fd, kc_rules()->req.set_signal_mask, &only) != 0) {
 		kc_log_once(KC_LOG_ERROR, "KVM_SET_SIGNAL_MASK failed (errno %d) on a kernel without immediate_exit; exits are flagged but not completed",
 			    errno);
 		*err = EAGAIN;
 		return -1;
 	}
 	syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), sig);
-	r = kc_sys_ioctl(vfd, kc_rules()->req.run, NULL);
+	r = kc_sys_ioctl(fd, kc_rules()->req.run, NULL);
 	*err = errno;
 	sigemptyset(&one);
 	sigaddset(&one, sig);
@@ -144,9 +144,9 @@ static int run_with_signal(struct kc_vcpu *v, int fd, int *err)
 
 		vmm.len = v->kvm_sigmask_len;
 		memcpy(vmm.set, v->kvm_sigmask, sizeof vmm.set);
-		kc_sys_ioctl(vfd, kc_rules()->req.set_signal_mask, &vmm);
+		kc_sys_ioctl(fd, kc_rules()->req.set_signal_mask, &vmm);
 	} else {
-		kc_sys_ioctl(vfd, kc_rules()->req.set_signal_mask, NULL);
+		kc_sys_ioctl(fd, kc_rules()->req.set_signal_mask, NULL);
 	}
 	return r;
 }

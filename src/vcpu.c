@@ -122,25 +122,15 @@ int kc_private_fd(int fd, int keep)
 
 /* Private descriptors in use (a completion's KVM_RUN, kcmp): give_back
  * waits for them, so a number is never closed under a user. */
-static int own_get(struct kc_vcpu *v)
+int kc_vcpu_own_get(struct kc_vcpu *v)
 {
 	atomic_fetch_add(&v->own_users, 1);
 	return atomic_load(&v->own_fd);
 }
 
-static void own_put(struct kc_vcpu *v)
-{
-	atomic_fetch_sub(&v->own_users, 1);
-}
-
-int kc_vcpu_own_get(struct kc_vcpu *v)
-{
-	return own_get(v);
-}
-
 void kc_vcpu_own_put(struct kc_vcpu *v)
 {
-	own_put(v);
+	atomic_fetch_sub(&v->own_users, 1);
 }
 
 static void give_back(struct kc_vcpu *v)
@@ -305,9 +295,9 @@ int kc_vcpu_move_own(int fd)
 
 int kc_vcpu_lost(struct kc_vcpu *v, int fd, int err)
 {
-	int own = own_get(v), same = own >= 0 ? kc_same_file(fd, own) : -1;
+	int own = kc_vcpu_own_get(v), same = own >= 0 ? kc_same_file(fd, own) : -1;
 
-	own_put(v);
+	kc_vcpu_own_put(v);
 	/* Unknown (no kcmp, no private descriptor): only EBADF, which no
 	 * open fd answers, says for sure. */
 	return same < 0 ? err == EBADF : !same;
@@ -320,10 +310,10 @@ struct kc_vcpu *kc_vcpu_find_same(int fd)
 
 		if (atomic_load(&v->free) || !kc_vcpu_get(v))
 			continue;
-		own = own_get(v);
+		own = kc_vcpu_own_get(v);
 		/* Frugal: the VMM's own number of the vCPU tells as well. */
 		same = own >= 0 ? kc_same_file(fd, own) : v->fd != fd ? kc_same_file(fd, v->fd) : 0;
-		own_put(v);
+		kc_vcpu_own_put(v);
 		if (same == 1)
 			return v;
 		kc_vcpu_put(v);
